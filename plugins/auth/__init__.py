@@ -1,0 +1,64 @@
+"""Auth plugin: accounts, JWT access and refresh tokens, and request authentication.
+
+Essential: it answers `chat_authenticate` for every other plugin's protected routes and for the
+WebSocket handshake.
+"""
+
+from __future__ import annotations
+
+from sanic import Request
+
+from sanic_chat import hookimpl
+
+from .service import CurrentUser
+
+
+@hookimpl
+def chat_register_models():
+    return ["plugins.auth.models"]
+
+
+@hookimpl
+def chat_register_blueprints():
+    from .routes import auth_blueprint
+
+    return [auth_blueprint()]
+
+
+@hookimpl
+def chat_configure_app(app, settings):
+    from .ratelimit import MemoryFailureCounter, RedisFailureCounter
+    from .service import AuthService
+
+    if settings.redis_url:
+        import redis.asyncio as redis
+
+        client = redis.from_url(settings.redis_url)
+        failures = RedisFailureCounter(client, settings.login_failure_window)
+
+        @app.after_server_stop
+        async def close_redis(app):
+            await client.aclose()
+    else:
+        failures = MemoryFailureCounter(settings.login_failure_window)
+    app.ctx.auth = AuthService(settings, failures)
+
+
+@hookimpl(trylast=True)
+def chat_authenticate(request: Request) -> CurrentUser | None:
+    token = access_token_of(request)
+    if token is None:
+        return None
+    return request.app.ctx.auth.current_user(token)
+
+
+def access_token_of(request: Request) -> str | None:
+    """The bearer token of a request. A WebSocket handshake may also use `?token=` (browsers
+    cannot set headers there) or the seed's `token` header; plain HTTP may not, since URLs end
+    up in logs."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    if request.headers.get("upgrade", "").lower() == "websocket":
+        return request.args.get("token") or request.headers.get("token") or None
+    return None

@@ -1,0 +1,107 @@
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, empty
+from sanic_ext import openapi
+
+from plugins.user.schemas import UserOut
+from sanic_chat import Unauthorized, json_body, responds
+from sanic_chat.schemas import reply
+
+from .schemas import LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, TokenPair
+from .service import AuthService, Session
+
+COOKIE = "refreshToken"
+COOKIE_PATH = "/api/auth"
+
+
+def auth_blueprint() -> Blueprint:
+    bp = Blueprint("auth", url_prefix="/api/auth")
+
+    def service(request: Request) -> AuthService:
+        return request.app.ctx.auth
+
+    @bp.post("/register")
+    @openapi.definition(summary="Create an account", tag="auth")
+    @responds(201, UserOut, "The new user", errors=[409, 422])
+    @json_body(RegisterRequest)
+    async def register(request: Request, body: RegisterRequest):
+        user = await service(request).register(body.email, body.username, body.password)
+        return reply(UserOut.model_validate(user), status=201)
+
+    @bp.post("/login")
+    @openapi.definition(
+        summary="Sign in",
+        description="Returns a token pair; the refresh token is also set as an httpOnly cookie "
+        "scoped to /api/auth. Repeated failures answer 429 for a while.",
+        tag="auth",
+    )
+    @responds(200, LoginResponse, "Signed in", errors=[401, 422, 429])
+    @json_body(LoginRequest)
+    async def login(request: Request, body: LoginRequest):
+        user, session = await service(request).login(
+            body.email, body.username, body.password, client_address(request)
+        )
+        payload = LoginResponse(
+            access_token=session.access_token,
+            refresh_token=session.refresh_token,
+            expires_in=session.expires_in,
+            user=UserOut.model_validate(user),
+        )
+        return with_refresh_cookie(reply(payload), session, request)
+
+    @bp.post("/refresh-token")
+    @openapi.definition(
+        summary="Rotate the refresh token",
+        description="Takes the refresh token from the body or the cookie. Each refresh token "
+        "works once; presenting a used one revokes the whole session.",
+        tag="auth",
+    )
+    @responds(200, TokenPair, "A new token pair", errors=[401, 422])
+    @json_body(RefreshRequest)
+    async def refresh_token(request: Request, body: RefreshRequest):
+        token = body.refresh_token or request.cookies.get(COOKIE)
+        if not token:
+            raise Unauthorized("No refresh token in the body or cookie.", code="missing_token")
+        session = await service(request).rotate(token)
+        payload = TokenPair(
+            access_token=session.access_token,
+            refresh_token=session.refresh_token,
+            expires_in=session.expires_in,
+        )
+        return with_refresh_cookie(reply(payload), session, request)
+
+    @bp.post("/logout")
+    @openapi.definition(
+        summary="Sign out",
+        description="Revokes the refresh token's session (body or cookie) and clears the "
+        "cookie. Always 204, so it is safe to repeat.",
+        tag="auth",
+    )
+    @responds(204, None, "Signed out", errors=[422])
+    @json_body(RefreshRequest)
+    async def logout(request: Request, body: RefreshRequest):
+        token = body.refresh_token or request.cookies.get(COOKIE)
+        if token:
+            await service(request).logout(token)
+        response = empty()
+        response.delete_cookie(COOKIE, path=COOKIE_PATH)
+        return response
+
+    return bp
+
+
+def client_address(request: Request) -> str:
+    # remote_addr honours the proxy settings (FORWARDED_SECRET, REAL_IP_HEADER) when set.
+    return request.remote_addr or request.ip
+
+
+def with_refresh_cookie(response: HTTPResponse, session: Session, request: Request) -> HTTPResponse:
+    response.add_cookie(
+        COOKIE,
+        session.refresh_token,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="Strict",
+        secure=request.app.ctx.settings.cookie_secure,
+        max_age=session.refresh_expires_in,
+    )
+    return response

@@ -1,0 +1,131 @@
+"""Registration, sign-in and the refresh-token life cycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from uuid import UUID, uuid4
+
+from tortoise.transactions import in_transaction
+
+from plugins.user import service as users
+from plugins.user.models import User
+from sanic_chat import TooManyRequests, Unauthorized
+from sanic_chat.config import Settings
+
+from .models import RefreshToken
+from .passwords import Passwords
+from .ratelimit import FailureCounter
+from .tokens import ACCESS, REFRESH, TokenSigner
+
+# A client address may fail this many times the per-account limit: one address legitimately
+# hosts several people (NAT), but it must not spray guesses across many accounts.
+ADDRESS_LIMIT_FACTOR = 4
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentUser:
+    """Who an access token speaks for. Built from the token alone: no query per request."""
+
+    id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    refresh_expires_in: int
+
+
+class AuthService:
+    def __init__(self, settings: Settings, failures: FailureCounter) -> None:
+        self.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
+        self.access = TokenSigner(settings.jwt_access_secret, ACCESS, settings.jwt_access_expires_in)
+        self.refresh = TokenSigner(
+            settings.refresh_token_secret, REFRESH, settings.jwt_refresh_expires_in
+        )
+        self._failures = failures
+        self._max_failures = settings.login_max_failures
+
+    async def register(self, email: str, username: str, password: str) -> User:
+        return await users.create_user(email, username, await self.passwords.hash(password))
+
+    async def login(
+        self, email: str | None, username: str | None, password: str, address: str
+    ) -> tuple[User, Session]:
+        account_key = f"account:{email or username}"
+        address_key = f"address:{address}"
+        await self._refuse_if_limited(account_key, self._max_failures)
+        await self._refuse_if_limited(address_key, self._max_failures * ADDRESS_LIMIT_FACTOR)
+
+        user = await users.find_for_login(email, username)
+        if user is None:
+            await self.passwords.burn(password)
+        if user is None or not await self.passwords.verify(user.password_hash, password):
+            await self._failures.add(account_key)
+            await self._failures.add(address_key)
+            raise Unauthorized("Wrong credentials.", code="invalid_credentials")
+
+        await self._failures.clear(account_key)
+        if self.passwords.needs_rehash(user.password_hash):
+            await users.set_password_hash(user, await self.passwords.hash(password))
+        return user, await self._start_session(user.id, family_id=uuid4())
+
+    async def rotate(self, refresh_token: str) -> Session:
+        """Exchange a refresh token for a new pair; a reused token revokes its whole family."""
+        claims = self.refresh.verify(refresh_token)
+        now = datetime.now(timezone.utc)
+        async with in_transaction():
+            claimed = await RefreshToken.filter(
+                id=claims.token_id, used_at=None, revoked_at=None
+            ).update(used_at=now)
+            stored = await RefreshToken.get_or_none(id=claims.token_id)
+            if stored is None:
+                raise Unauthorized("Unknown refresh token.", code="invalid_token")
+            if not claimed:
+                await self._revoke_family(stored.family_id, now)
+                reused = stored.used_at is not None
+                raise Unauthorized(
+                    "This refresh token was already used; the session is revoked."
+                    if reused
+                    else "This refresh token was revoked.",
+                    code="refresh_token_reused" if reused else "refresh_token_revoked",
+                )
+            return await self._start_session(stored.user_id, family_id=stored.family_id)
+
+    async def logout(self, refresh_token: str) -> None:
+        """Revoke the session the token belongs to. Unknown or bad tokens change nothing."""
+        try:
+            claims = self.refresh.verify(refresh_token)
+        except Unauthorized:
+            return
+        stored = await RefreshToken.get_or_none(id=claims.token_id)
+        if stored is not None:
+            await self._revoke_family(stored.family_id, datetime.now(timezone.utc))
+
+    def current_user(self, access_token: str) -> CurrentUser:
+        return CurrentUser(self.access.verify(access_token).user_id)
+
+    async def _start_session(self, user_id: UUID, family_id: UUID) -> Session:
+        access = self.access.issue(user_id)
+        refresh = self.refresh.issue(user_id)
+        await RefreshToken.create(
+            id=refresh.claims.token_id,
+            family_id=family_id,
+            user_id=user_id,
+            expires_at=datetime.fromtimestamp(refresh.claims.expires_at, timezone.utc),
+        )
+        return Session(access.token, refresh.token, self.access.lifetime, self.refresh.lifetime)
+
+    async def _revoke_family(self, family_id: UUID, now: datetime) -> None:
+        await RefreshToken.filter(family_id=family_id, revoked_at=None).update(revoked_at=now)
+
+    async def _refuse_if_limited(self, key: str, limit: int) -> None:
+        failures, retry_after = await self._failures.count(key)
+        if failures >= limit:
+            raise TooManyRequests(
+                "Too many failed sign-ins; try again later.",
+                code="login_rate_limited",
+                headers={"Retry-After": str(retry_after)},
+            )

@@ -1,0 +1,18 @@
+"""User plugin: the user model, user search and the current user's profile.
+
+Essential: every other feature refers to users, so it cannot be disabled.
+"""
+
+from sanic_chat import hookimpl
+
+
+@hookimpl
+def chat_register_models():
+    return ["plugins.user.models"]
+
+
+@hookimpl
+def chat_register_blueprints():
+    from .routes import user_blueprint
+
+    return [user_blueprint()]

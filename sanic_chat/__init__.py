@@ -1,0 +1,41 @@
+"""sanic-chat: a real-time group and one-to-one chat backend built from plugins.
+
+This module is the surface plugins import from: the hook marker, the errors, the events and the
+authentication guard.
+"""
+
+__version__ = "0.1.0"
+
+from .errors import (  # noqa: E402
+    BadRequest,
+    ChatError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    ValidationFailed,
+)
+from .events import Event  # noqa: E402
+from .hookspecs import hookimpl  # noqa: E402
+from .openapi import responds  # noqa: E402
+from .security import authenticated  # noqa: E402
+from .validation import json_body, query_args  # noqa: E402
+
+__all__ = [
+    "BadRequest",
+    "ChatError",
+    "Conflict",
+    "Event",
+    "Forbidden",
+    "NotFound",
+    "TooManyRequests",
+    "Unauthorized",
+    "ValidationFailed",
+    "__version__",
+    "authenticated",
+    "hookimpl",
+    "json_body",
+    "query_args",
+    "responds",
+]

@@ -1,0 +1,74 @@
+"""`create_app`: compose one worker's Sanic app from the configuration and the plugins."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from typing import Any
+
+from sanic import Sanic
+from tortoise.contrib.sanic import register_tortoise
+
+from . import __version__
+from .config import Settings, ensure_development_secrets, load_settings
+from .db import collect_model_modules, tortoise_config
+from .errors import install_error_handler
+from .events import EventBus
+from .health import health_blueprint
+from .openapi import configure_openapi
+from .plugins import build_plugin_manager
+
+# Bodies above this are refused with 413 before they are read.
+MAX_REQUEST_BYTES = 1 << 20
+
+_app_numbers = itertools.count()
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    plugins: Iterable[Any] = (),
+    name: str | None = None,
+) -> Sanic:
+    """Build the app. Runs once per worker process (Sanic spawns workers).
+
+    `plugins` registers extra plugin objects beside the installed ones (tests use it); `name`
+    defaults to a fresh one, so several apps can live in one process.
+    """
+    if settings is None:
+        ensure_development_secrets()
+        settings = load_settings()
+    manager = build_plugin_manager(settings, plugins)
+
+    app = Sanic(name or f"sanic_chat_{next(_app_numbers)}")
+    app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+    app.config.CORS_ORIGINS = ",".join(settings.cors_origins)
+    app.config.CORS_SUPPORTS_CREDENTIALS = bool(settings.cors_origins) and (
+        "*" not in settings.cors_origins
+    )
+    app.ctx.settings = settings
+    app.ctx.plugins = manager
+    app.ctx.events = EventBus()
+    app.ctx.events.subscribe(lambda event: _notify_plugins(manager, event))
+
+    install_error_handler(app)
+    configure_openapi(app, title="sanic-chat", version=__version__)
+    register_tortoise(
+        app,
+        config=tortoise_config(settings, collect_model_modules(manager)),
+        # PostgreSQL gets its schema from the migrations; the embedded SQLite from the models.
+        generate_schemas=settings.is_sqlite,
+    )
+    app.blueprint(health_blueprint())
+    for blueprints in manager.hook.chat_register_blueprints(app=app, settings=settings):
+        for blueprint in blueprints:
+            app.blueprint(blueprint)
+    manager.hook.chat_configure_app(app=app, settings=settings)
+    return app
+
+
+async def _notify_plugins(manager: Any, event: Any) -> None:
+    from .awaitables import await_me_maybe
+
+    for result in manager.hook.chat_event_published(event=event):
+        await await_me_maybe(result)

@@ -1,0 +1,111 @@
+"""The `sanic-chat` command: serve, apply migrations, list plugins."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from functools import partial
+
+from .config import ConfigError, Settings, ensure_development_secrets, load_settings
+
+log = logging.getLogger("sanic_chat")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.run(args)
+    except ConfigError as exc:
+        print(f"sanic-chat: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sanic-chat", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP and WebSocket server")
+    serve.add_argument("--host", help="address to bind (HOST, default 0.0.0.0)")
+    serve.add_argument("--port", type=int, help="port to bind (PORT, default 3000)")
+    serve.add_argument("--workers", type=int, help="worker processes (WORKERS, default 1)")
+    serve.add_argument("--dev", action="store_true", help="debug mode with auto-reload")
+    serve.add_argument(
+        "--no-migrate", action="store_true", help="do not apply pending migrations first"
+    )
+    serve.set_defaults(run=_serve)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply pending migrations (PostgreSQL)")
+    upgrade.set_defaults(run=_db_upgrade)
+
+    plugins = commands.add_parser("plugins", help="list the plugins that would be loaded")
+    plugins.set_defaults(run=_plugins)
+    return parser
+
+
+def _settings_with(args: argparse.Namespace) -> Settings:
+    overrides = {
+        name: value
+        for name, value in (("PORT", args.port), ("HOST", args.host), ("WORKERS", args.workers))
+        if value is not None
+    }
+    return load_settings(**overrides)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from sanic import Sanic
+    from sanic.worker.loader import AppLoader
+
+    from .app import create_app
+
+    # Generated once here, inherited by every spawned worker through the environment.
+    ensure_development_secrets()
+    settings = _settings_with(args)
+    if not settings.is_sqlite and not args.no_migrate:
+        applied = asyncio.run(_upgrade(settings))
+        log.info("migrations applied: %s", ", ".join(applied) or "none pending")
+    if settings.is_sqlite:
+        log.warning("DATABASE_URL not set: using the embedded SQLite file %s", settings.database_url)
+
+    loader = AppLoader(factory=partial(create_app, settings, name="sanic_chat"))
+    app = loader.load()
+    app.prepare(
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        dev=args.dev,
+        access_log=args.dev,
+    )
+    Sanic.serve(primary=app, app_loader=loader)
+    return 0
+
+
+async def _upgrade(settings: Settings) -> list[str]:
+    from .db import upgrade
+
+    return await upgrade(settings)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    applied = asyncio.run(_upgrade(settings))
+    print("applied: " + (", ".join(applied) if applied else "nothing, the schema is current"))
+    return 0
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    from .plugins import blocked_plugins, build_plugin_manager, describe_plugins
+
+    manager = build_plugin_manager(load_settings())
+    for info in describe_plugins(manager):
+        origin = f"{info.distribution} {info.version}" if info.distribution else "registered in code"
+        print(f"{info.name:<16} {info.module:<28} {origin}")
+        print(f"{'':<16} hooks: {', '.join(info.hooks)}")
+    for name in blocked_plugins(manager):
+        print(f"{name:<16} disabled by PLUGINS_DISABLED")
+    return 0

@@ -1,0 +1,132 @@
+"""Typed configuration read from the environment and an optional `.env` file.
+
+Variable names are the seed service's (`PORT`, `DATABASE_URL`, `JWT_ACCESS_SECRET`, ...), so an
+existing deployment's environment keeps working. With nothing set the service still starts: an
+embedded SQLite file and development secrets generated for this run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+log = logging.getLogger("sanic_chat")
+
+DEFAULT_DATABASE_URL = "sqlite://sanic-chat.sqlite3"
+DATABASE_SCHEMES = {"postgres", "postgresql", "sqlite"}
+GENERATED_SECRETS = ("JWT_ACCESS_SECRET", "REFRESH_TOKEN_SECRET")
+
+
+class ConfigError(Exception):
+    """A configuration value is wrong; the message is one line naming the variable."""
+
+
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    port: int = Field(3000, alias="PORT", ge=1, le=65535)
+    host: str = Field("0.0.0.0", alias="HOST")
+    workers: int = Field(1, alias="WORKERS", ge=1, le=256)
+    database_url: str = Field(DEFAULT_DATABASE_URL, alias="DATABASE_URL")
+    database_pool_max: int = Field(10, alias="DATABASE_POOL_MAX", ge=1, le=1000)
+    redis_url: str | None = Field(None, alias="REDIS_URL")
+
+    jwt_access_secret: str = Field("", alias="JWT_ACCESS_SECRET")
+    jwt_access_expires_in: int = Field(3600, alias="JWT_ACCESS_EXPIRES_IN", gt=0)
+    refresh_token_secret: str = Field("", alias="REFRESH_TOKEN_SECRET")
+    jwt_refresh_expires_in: int = Field(604800, alias="JWT_REFRESH_EXPIRES_IN", gt=0)
+    cookie_secure: bool = Field(False, alias="COOKIE_SECURE")
+
+    # Argon2id cost. The defaults are argon2-cffi's recommended ones (~200 ms of CPU per hash
+    # here); tests lower them, production should not.
+    argon2_time_cost: int = Field(3, alias="ARGON2_TIME_COST", ge=1)
+    argon2_memory_cost: int = Field(65536, alias="ARGON2_MEMORY_COST", ge=8)
+
+    # Failed logins allowed per identifier and per client address within the window.
+    login_max_failures: int = Field(5, alias="LOGIN_MAX_FAILURES", ge=1)
+    login_failure_window: int = Field(300, alias="LOGIN_FAILURE_WINDOW", ge=1)
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="CORS_ORIGINS"
+    )
+    plugins_disabled: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="PLUGINS_DISABLED"
+    )
+    trace_plugins: bool = Field(False, alias="TRACE_PLUGINS")
+
+    _split_lists = field_validator("cors_origins", "plugins_disabled", mode="before")(
+        _comma_list
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme not in DATABASE_SCHEMES:
+            raise ValueError(f"scheme must be one of {sorted(DATABASE_SCHEMES)}, got {scheme!r}")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _known_redis(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; raise ConfigError with one line naming the first bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        variable = first["loc"][0] if first["loc"] else "configuration"
+        raise ConfigError(f"invalid {variable}: {first['msg']}") from None
+
+
+def ensure_development_secrets() -> list[str]:
+    """Generate missing JWT secrets into the environment, so spawned workers share them.
+
+    Returns the names it generated. Tokens signed with them die with the process: fine for a
+    first run, never for production, hence the loud warning.
+    """
+    generated = []
+    for name in GENERATED_SECRETS:
+        if not os.environ.get(name) and not _dotenv_has(name):
+            os.environ[name] = secrets.token_urlsafe(48)
+            generated.append(name)
+    if generated:
+        log.warning(
+            "!!! %s not set: generated development secrets for this run only. "
+            "Set them for any real deployment. !!!",
+            " and ".join(generated),
+        )
+    return generated
+
+
+def _dotenv_has(name: str) -> bool:
+    try:
+        with open(".env", encoding="utf-8") as dotenv:
+            return any(line.split("=", 1)[0].strip() == name for line in dotenv)
+    except FileNotFoundError:
+        return False

@@ -1,0 +1,124 @@
+"""The hooks through which plugins build the service.
+
+A plugin is a module (or object) with functions marked `@sanic_chat.hookimpl` whose names match
+the specifications below; pluggy checks the names and arguments when the plugin is registered.
+Implementations may take any subset of a hook's arguments, in any order. Hooks marked
+"may be async" may return an awaitable; the core awaits it.
+
+Never rely on the order in which two plugins' implementations run: pluggy calls them last
+registered first. A built-in default that others may override is marked `trylast=True`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from sanic import Request, Sanic
+    from sanic.blueprints import Blueprint
+
+    from .config import Settings
+    from .events import Event
+    from .messages import MessageDraft
+
+NAME = "sanic_chat"
+
+hookspec = pluggy.HookspecMarker(NAME)
+hookimpl = pluggy.HookimplMarker(NAME)
+
+
+# --------------------------------------------------------------------------------------------
+# Assembly: called while `create_app` builds a worker's app, once per worker process.
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def chat_register_models() -> list[str]:
+    """Name the modules that hold this plugin's Tortoise models.
+
+    Called once per app, before the database is set up. Return dotted module paths, e.g.
+    `["my_plugin.models"]`. Every plugin's models join one Tortoise app named `models`, so a
+    foreign key to another plugin's model is written `"models.User"`. Model class names must be
+    unique across plugins; the core refuses duplicates.
+    """
+
+
+@hookspec
+def chat_register_blueprints(app: Sanic, settings: Settings) -> list[Blueprint]:
+    """Return the blueprints this plugin serves.
+
+    Called once per app. Return new Blueprint objects on every call (tests build several apps
+    in one process). Routes belong under `/api/...`; the core documents them in OpenAPI.
+    """
+
+
+@hookspec
+def chat_register_commands() -> dict[str, Any]:
+    """Return the WebSocket commands this plugin handles, as `{command type: handler}`.
+
+    Called once per app. A handler is `async def handler(connection, data) -> dict`, whose
+    return value is sent back as the command's `ack`; raising a `ChatError` answers with an
+    `error` frame instead. Two plugins claiming one command type is a start-up error.
+    """
+
+
+@hookspec
+def chat_configure_app(app: Sanic, settings: Settings) -> None:
+    """Adjust the app after every plugin's blueprints are attached.
+
+    Called once per app, last during assembly. Use it for listeners, middleware or `app.ctx`
+    state a plugin needs; do not add routes here (use `chat_register_blueprints`).
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# Requests: called while serving.
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def chat_authenticate(request: Request) -> Any:
+    """Resolve the user behind an HTTP request or a WebSocket handshake.
+
+    Called by `sanic_chat.authenticated` routes and by the WebSocket endpoint, once per request.
+    Return the user, `None` when this plugin cannot tell (another may), or raise `Unauthorized`
+    for a credential that is present but bad. Stops at the first non-None result. May be async.
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# Domain: called by feature services around state changes.
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def chat_before_message_stored(draft: MessageDraft) -> None:
+    """Inspect, rewrite or veto a message before it is stored.
+
+    Called once per message sent (REST or WebSocket), before the transaction that stores it.
+    Rewrite by assigning `draft.content`; veto by raising a `ChatError` (e.g. `Forbidden`), which
+    reaches the sender unchanged. Every implementation sees the draft as left by the ones before.
+    May be async.
+    """
+
+
+@hookspec
+def chat_message_stored(message: Any, room: Any) -> None:
+    """React to a message that has just been stored and committed.
+
+    Called once per new message, after commit and before its event is published. `message` is
+    the stored model instance and `room` its group or conversation. Errors raised here are logged
+    and do not fail the send. May be async.
+    """
+
+
+@hookspec
+def chat_event_published(event: Event) -> None:
+    """Observe every domain event (`group.create`, `conversation.message.edit`, ...).
+
+    Called once per event, after the change is committed, in the worker that made the change.
+    `event.recipients` holds the ids of the users entitled to see it. Errors raised here are
+    logged and do not fail the change. May be async.
+    """
