@@ -15,6 +15,7 @@ from .db import collect_model_modules, tortoise_config
 from .errors import install_error_handler
 from .events import EventBus
 from .health import health_blueprint
+from .logs import configure_logging
 from .openapi import configure_openapi
 from .plugins import build_plugin_manager
 
@@ -35,6 +36,7 @@ def create_app(
     `plugins` registers extra plugin objects beside the installed ones (tests use it); `name`
     defaults to a fresh one, so several apps can live in one process.
     """
+    configure_logging()
     if settings is None:
         ensure_development_secrets()
         settings = load_settings()

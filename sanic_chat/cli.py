@@ -9,6 +9,7 @@ import sys
 from functools import partial
 
 from .config import ConfigError, Settings, ensure_development_secrets, load_settings
+from .logs import configure_logging
 
 log = logging.getLogger("sanic_chat")
 
@@ -16,7 +17,7 @@ log = logging.getLogger("sanic_chat")
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         return args.run(args)
     except ConfigError as exc:
