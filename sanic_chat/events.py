@@ -22,11 +22,16 @@ Subscriber = Callable[["Event"], Awaitable[None] | None]
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One committed state change: wire name, JSON-ready payload, who may see it."""
+    """One committed state change: wire name, JSON-ready payload, who may see it.
+
+    `cursor` is set on message events (create, edit, delete): the position of the change in the
+    one total order of message changes, which clients hand back to resume (`?since=`).
+    """
 
     name: str
     data: dict[str, Any]
     recipients: frozenset[UUID] = field(default_factory=frozenset)
+    cursor: int | None = None
 
 
 class EventBus:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from sanic import Request, Sanic
     from sanic.blueprints import Blueprint
 
+    from uuid import UUID
+
     from .config import Settings
     from .events import Event
     from .messages import MessageDraft
@@ -121,4 +123,38 @@ def chat_event_published(event: Event) -> None:
     Called once per event, after the change is committed, in the worker that made the change.
     `event.recipients` holds the ids of the users entitled to see it. Errors raised here are
     logged and do not fail the change. May be async.
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# Real time: asked by the WebSocket hub.
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def chat_changes_since(user_id: UUID, since: int, limit: int) -> list[Event]:
+    """Return the message events the user missed after cursor `since`, oldest first.
+
+    Called when a client resumes with `?since=`. Return at most `limit` events with
+    `event.cursor > since`, ordered by cursor, for the rooms the user belongs to now; the hub
+    merges every plugin's lists by cursor. May be async.
+    """
+
+
+@hookspec(firstresult=True)
+def chat_room_members(room_type: str, room_id: str, user_id: UUID) -> frozenset[UUID] | None:
+    """Return the members of a room, checking that `user_id` is one of them.
+
+    Called for ephemeral events (`typing`). `room_type` is `"group"` or `"conversation"`;
+    return `None` for a room type this plugin does not own, raise `NotFound` when the room does
+    not exist or the user is not a member. Stops at the first non-None result. May be async.
+    """
+
+
+@hookspec
+def chat_contacts(user_id: UUID) -> set[UUID]:
+    """Return the users who share a room with `user_id` (their `presence` audience).
+
+    Called when a user's first connection opens and when their last one closes; the hub unites
+    every plugin's answer. May be async.
     """
