@@ -6,7 +6,7 @@ authentication guard.
 
 __version__ = "0.1.0"
 
-from .errors import (  # noqa: E402
+from .errors import (
     BadRequest,
     ChatError,
     Conflict,
@@ -16,11 +16,11 @@ from .errors import (  # noqa: E402
     Unauthorized,
     ValidationFailed,
 )
-from .events import Event  # noqa: E402
-from .hookspecs import hookimpl  # noqa: E402
-from .openapi import responds  # noqa: E402
-from .security import authenticated  # noqa: E402
-from .validation import json_body, query_args  # noqa: E402
+from .events import Event
+from .hookspecs import hookimpl
+from .openapi import responds
+from .security import authenticated
+from .validation import json_body, query_args
 
 __all__ = [
     "BadRequest",

@@ -71,7 +71,9 @@ def _serve(args: argparse.Namespace) -> int:
         applied = asyncio.run(_upgrade(settings))
         log.info("migrations applied: %s", ", ".join(applied) or "none pending")
     if settings.is_sqlite:
-        log.warning("DATABASE_URL not set: using the embedded SQLite file %s", settings.database_url)
+        log.warning(
+            "DATABASE_URL not set: using the embedded SQLite file %s", settings.database_url
+        )
 
     loader = AppLoader(factory=partial(create_app, settings, name="sanic_chat"))
     app = loader.load()
@@ -104,7 +106,9 @@ def _plugins(args: argparse.Namespace) -> int:
 
     manager = build_plugin_manager(load_settings())
     for info in describe_plugins(manager):
-        origin = f"{info.distribution} {info.version}" if info.distribution else "registered in code"
+        origin = (
+            f"{info.distribution} {info.version}" if info.distribution else "registered in code"
+        )
         print(f"{info.name:<16} {info.module:<28} {origin}")
         print(f"{'':<16} hooks: {', '.join(info.hooks)}")
     for name in blocked_plugins(manager):

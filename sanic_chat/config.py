@@ -60,17 +60,13 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, alias="LOGIN_MAX_FAILURES", ge=1)
     login_failure_window: int = Field(300, alias="LOGIN_FAILURE_WINDOW", ge=1)
 
-    cors_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, alias="CORS_ORIGINS"
-    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="CORS_ORIGINS")
     plugins_disabled: Annotated[list[str], NoDecode] = Field(
         default_factory=list, alias="PLUGINS_DISABLED"
     )
     trace_plugins: bool = Field(False, alias="TRACE_PLUGINS")
 
-    _split_lists = field_validator("cors_origins", "plugins_disabled", mode="before")(
-        _comma_list
-    )
+    _split_lists = field_validator("cors_origins", "plugins_disabled", mode="before")(_comma_list)
 
     @field_validator("database_url")
     @classmethod

@@ -149,9 +149,7 @@ def _handle(request: Request, exception: Exception) -> HTTPResponse:
         if status == 400 and "json" in title.lower():
             code, title = "malformed_json", "Malformed JSON body"
         return problem_response(problem_body(status, title, code), dict(exception.headers or {}))
-    log.error(
-        "Unhandled error on %s %s", request.method, request.path, exc_info=exception
-    )
+    log.error("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
     return problem_response(problem_body(500, ChatError.title, ChatError.code))
 
 

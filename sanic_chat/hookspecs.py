@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from sanic import Request, Sanic
     from sanic.blueprints import Blueprint
-
-    from uuid import UUID
 
     from .config import Settings
     from .events import Event

@@ -53,9 +53,7 @@ def schema_ref(model: type[BaseModel]) -> dict[str, str]:
     builder = SpecificationBuilder()
     name = model.__name__
     if not builder.has_component("schemas", name):
-        schema = model.model_json_schema(
-            by_alias=True, ref_template="#/components/schemas/{model}"
-        )
+        schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
         for nested_name, nested in schema.pop("$defs", {}).items():
             if not builder.has_component("schemas", nested_name):
                 builder.add_component("schemas", nested_name, nested)
@@ -132,9 +130,7 @@ def configure_openapi(app: Sanic, title: str, version: str) -> None:
         }
     )
     app.static(ASSETS_URI, assets, name="swagger_assets")
-    app.ext.openapi.add_security_scheme(
-        "bearer", "http", scheme="bearer", bearer_format="JWT"
-    )
+    app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer", bearer_format="JWT")
 
     @app.get("/api", name="docs_redirect")
     @openapi.exclude()

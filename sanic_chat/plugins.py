@@ -67,8 +67,7 @@ class PluginInfo:
 def describe_plugins(manager: pluggy.PluginManager) -> list[PluginInfo]:
     """What is loaded, for `sanic-chat plugins` and the docs."""
     distributions = {
-        plugin: (dist.project_name, dist.version)
-        for plugin, dist in manager.list_plugin_distinfo()
+        plugin: (dist.project_name, dist.version) for plugin, dist in manager.list_plugin_distinfo()
     }
     infos = []
     for name, plugin in manager.list_name_plugin():

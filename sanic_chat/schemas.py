@@ -10,9 +10,7 @@ from sanic.response import HTTPResponse, json
 
 
 class CamelModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, from_attributes=True
-    )
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
 
     def dump(self) -> dict[str, Any]:
         """The JSON-ready dict clients receive."""

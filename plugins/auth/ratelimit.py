@@ -59,7 +59,11 @@ class RedisFailureCounter:
 
     async def add(self, key: str) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
-            await pipe.incr(self.PREFIX + key).expire(self.PREFIX + key, self._window, nx=True).execute()
+            await (
+                pipe.incr(self.PREFIX + key)
+                .expire(self.PREFIX + key, self._window, nx=True)
+                .execute()
+            )
 
     async def clear(self, key: str) -> None:
         await self._redis.delete(self.PREFIX + key)

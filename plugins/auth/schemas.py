@@ -33,7 +33,10 @@ class LoginRequest(CamelModel):
     """Sign in with `email` or `username` (one of them) and the password."""
 
     email: Email | None = None
-    username: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=32)] | None = None
+    username: (
+        Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=32)]
+        | None
+    ) = None
     password: Annotated[str, Field(min_length=1, max_length=128)]
 
     @model_validator(mode="after")

@@ -41,7 +41,9 @@ class Session:
 class AuthService:
     def __init__(self, settings: Settings, failures: FailureCounter) -> None:
         self.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
-        self.access = TokenSigner(settings.jwt_access_secret, ACCESS, settings.jwt_access_expires_in)
+        self.access = TokenSigner(
+            settings.jwt_access_secret, ACCESS, settings.jwt_access_expires_in
+        )
         self.refresh = TokenSigner(
             settings.refresh_token_secret, REFRESH, settings.jwt_refresh_expires_in
         )

@@ -60,12 +60,18 @@ class TokenSigner:
                 options={"require": REQUIRED_CLAIMS},
             )
         except jwt.ExpiredSignatureError:
-            raise Unauthorized(f"The {self._type} token has expired.", code="token_expired") from None
+            raise Unauthorized(
+                f"The {self._type} token has expired.", code="token_expired"
+            ) from None
         except jwt.PyJWTError:
-            raise Unauthorized(f"The {self._type} token is not valid.", code="invalid_token") from None
+            raise Unauthorized(
+                f"The {self._type} token is not valid.", code="invalid_token"
+            ) from None
         if payload.get("typ") != self._type:
             raise Unauthorized(f"This is not an {self._type} token.", code="invalid_token")
         try:
             return Claims(UUID(payload["sub"]), UUID(payload["jti"]), int(payload["exp"]))
         except (TypeError, ValueError):
-            raise Unauthorized(f"The {self._type} token is not valid.", code="invalid_token") from None
+            raise Unauthorized(
+                f"The {self._type} token is not valid.", code="invalid_token"
+            ) from None
