@@ -10,10 +10,12 @@ from sanic import Sanic
 from tortoise.contrib.sanic import register_tortoise
 
 from . import __version__
+from .awaitables import await_me_maybe
 from .config import Settings, ensure_development_secrets, load_settings
 from .db import collect_model_modules, tortoise_config
 from .errors import install_error_handler
 from .events import EventBus
+from .gateway import collect_commands, install_gateway
 from .health import health_blueprint
 from .logs import configure_logging
 from .openapi import configure_openapi
@@ -65,12 +67,11 @@ def create_app(
     for blueprints in manager.hook.chat_register_blueprints(app=app, settings=settings):
         for blueprint in blueprints:
             app.blueprint(blueprint)
+    install_gateway(app, collect_commands(manager))
     manager.hook.chat_configure_app(app=app, settings=settings)
     return app
 
 
 async def _notify_plugins(manager: Any, event: Any) -> None:
-    from .awaitables import await_me_maybe
-
     for result in manager.hook.chat_event_published(event=event):
         await await_me_maybe(result)

@@ -10,3 +10,18 @@ async def await_me_maybe(value: Any) -> Any:
     if inspect.isawaitable(value):
         return await value
     return value
+
+
+async def first_answer(results: list[Any]) -> Any:
+    """The first non-None of hook results that may be awaitables, awaited in order.
+
+    pluggy's `firstresult` would stop at the first coroutine object, answer or not, so hooks
+    that may be async collect every result and the caller picks here.
+    """
+    answer = None
+    for result in results:
+        if answer is None:
+            answer = await await_me_maybe(result)
+        elif inspect.iscoroutine(result):
+            result.close()  # never awaited: close it quietly
+    return answer

@@ -13,7 +13,7 @@ import secrets
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 log = logging.getLogger("sanic_chat")
@@ -85,6 +85,12 @@ class Settings(BaseSettings):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value
 
+    @model_validator(mode="after")
+    def _workers_need_a_broker(self) -> Settings:
+        if self.workers > 1 and not self.redis_url:
+            raise ValueError("more than one worker needs REDIS_URL, or events cannot cross them")
+        return self
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
@@ -96,8 +102,10 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        variable = first["loc"][0] if first["loc"] else "configuration"
-        raise ConfigError(f"invalid {variable}: {first['msg']}") from None
+        # Field errors name their variable; the cross-field check names WORKERS.
+        variable = first["loc"][0] if first["loc"] else "WORKERS"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"invalid {variable}: {message}") from None
 
 
 def ensure_development_secrets() -> list[str]:

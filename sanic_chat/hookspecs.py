@@ -80,13 +80,14 @@ def chat_configure_app(app: Sanic, settings: Settings) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@hookspec(firstresult=True)
+@hookspec
 def chat_authenticate(request: Request) -> Any:
     """Resolve the user behind an HTTP request or a WebSocket handshake.
 
     Called by `sanic_chat.authenticated` routes and by the WebSocket endpoint, once per request.
-    Return the user, `None` when this plugin cannot tell (another may), or raise `Unauthorized`
-    for a credential that is present but bad. Stops at the first non-None result. May be async.
+    Return an object with an `id` (UUID), `None` when this plugin cannot tell (another may), or
+    raise `Unauthorized` for a credential that is present but bad. The first non-None answer
+    wins; the built-in token check runs last (`trylast`). May be async.
     """
 
 
@@ -132,6 +133,15 @@ def chat_event_published(event: Event) -> None:
 
 
 @hookspec
+def chat_ready_data(user_id: UUID) -> dict[str, Any]:
+    """Contribute fields to the `ready` frame a WebSocket client receives on connect.
+
+    Called once per connection, before any event is sent to it. Return a dict of top-level
+    `data` fields (the user plugin adds `user`); the hub merges every plugin's dict. May be async.
+    """
+
+
+@hookspec
 def chat_changes_since(user_id: UUID, since: int, limit: int) -> list[Event]:
     """Return the message events the user missed after cursor `since`, oldest first.
 
@@ -141,13 +151,13 @@ def chat_changes_since(user_id: UUID, since: int, limit: int) -> list[Event]:
     """
 
 
-@hookspec(firstresult=True)
+@hookspec
 def chat_room_members(room_type: str, room_id: str, user_id: UUID) -> frozenset[UUID] | None:
     """Return the members of a room, checking that `user_id` is one of them.
 
     Called for ephemeral events (`typing`). `room_type` is `"group"` or `"conversation"`;
     return `None` for a room type this plugin does not own, raise `NotFound` when the room does
-    not exist or the user is not a member. Stops at the first non-None result. May be async.
+    not exist or the user is not a member. The first non-None answer wins. May be async.
     """
 
 

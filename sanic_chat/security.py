@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from sanic import Request
 from sanic_ext import openapi
 
-from .awaitables import await_me_maybe
+from .awaitables import first_answer
 from .errors import Unauthorized
 from .openapi import keep_docs
 
@@ -23,7 +23,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 async def authenticate(request: Request) -> Any:
     """Return the request's user, or raise Unauthorized."""
     hook = request.app.ctx.plugins.hook.chat_authenticate
-    user = await await_me_maybe(hook(request=request))
+    user = await first_answer(hook(request=request))
     if user is None:
         raise Unauthorized(
             "Send `Authorization: Bearer <access token>`.",

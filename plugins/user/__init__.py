@@ -16,3 +16,11 @@ def chat_register_blueprints():
     from .routes import user_blueprint
 
     return [user_blueprint()]
+
+
+@hookimpl
+async def chat_ready_data(user_id):
+    from . import service
+    from .schemas import UserOut
+
+    return {"user": UserOut.model_validate(await service.get_user(user_id)).dump()}

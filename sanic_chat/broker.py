@@ -1,0 +1,195 @@
+"""Carrying events between workers and hosts, and counting who is online across them.
+
+`LocalBroker` serves the single-process default. `RedisBroker` publishes every event on one
+pub/sub channel that every worker reads. Redis pub/sub is at-most-once, so a worker that may
+have missed something says so: after its subscription drops, or when a publisher's numbering
+skips, it asks its clients to resume from the database (`Hub.ask_everyone_to_resume`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections import Counter
+from typing import Protocol
+from uuid import UUID
+
+from .hub import Hub, Outgoing
+
+log = logging.getLogger("sanic_chat.broker")
+
+CHANNEL = "sanic-chat:events"
+PRESENCE_KEY = "sanic-chat:presence"
+RECONNECT_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0)
+# Events waiting for Redis. Past this, new ones are not sent: the numbering gap makes the other
+# workers ask their clients to resume, rather than this worker's memory growing while Redis is down.
+OUTBOX_EVENTS = 10_000
+
+
+class Broker(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def publish(self, outgoing: Outgoing) -> None:
+        """Deliver to this worker's connections and to every other worker's."""
+
+    async def connected(self, user_id: UUID) -> bool:
+        """Count a new connection of `user_id`; True if it is the user's first anywhere."""
+
+    async def disconnected(self, user_id: UUID) -> bool:
+        """Count a closed connection; True if the user has none left anywhere."""
+
+
+class LocalBroker:
+    """One process: delivery is a function call, presence a counter."""
+
+    def __init__(self, hub: Hub) -> None:
+        self._hub = hub
+        self._connections: Counter[UUID] = Counter()
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def publish(self, outgoing: Outgoing) -> None:
+        self._hub.deliver(outgoing)
+
+    async def connected(self, user_id: UUID) -> bool:
+        self._connections[user_id] += 1
+        return self._connections[user_id] == 1
+
+    async def disconnected(self, user_id: UUID) -> bool:
+        self._connections[user_id] -= 1
+        if self._connections[user_id] <= 0:
+            del self._connections[user_id]
+            return True
+        return False
+
+
+class RedisBroker:
+    """Workers and hosts joined through Redis pub/sub (one subscription per worker)."""
+
+    def __init__(self, hub: Hub, url: str) -> None:
+        import redis.asyncio as redis
+
+        self._hub = hub
+        self._redis = redis.from_url(url)
+        self._origin = uuid.uuid4().hex
+        self._published = 0
+        self._last_seen: dict[str, int] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._subscribed = asyncio.Event()
+        self._outbox: asyncio.Queue[str] = asyncio.Queue(OUTBOX_EVENTS)
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._read_forever()),
+            loop.create_task(self._publish_forever()),
+        ]
+        # Serve only once subscribed, so nothing published after start-up is missed.
+        await asyncio.wait_for(self._subscribed.wait(), timeout=10)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._redis.aclose()
+
+    async def publish(self, outgoing: Outgoing) -> None:
+        # This worker's connections get it at once, whatever happens to Redis.
+        self._hub.deliver(outgoing)
+        self._published += 1
+        message = json.dumps(
+            {
+                "origin": self._origin,
+                "n": self._published,
+                "frame": outgoing.frame,
+                "to": [str(user_id) for user_id in outgoing.recipients],
+                "cursor": outgoing.cursor,
+            }
+        )
+        try:
+            self._outbox.put_nowait(message)
+        except asyncio.QueueFull:
+            log.error("Redis outbox full: dropping an event (other workers will resync)")
+
+    async def _publish_forever(self) -> None:
+        # One publisher per worker keeps its events numbered in order on the channel.
+        while True:
+            batch = [await self._outbox.get()]
+            while not self._outbox.empty() and len(batch) < 256:
+                batch.append(self._outbox.get_nowait())
+            try:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for message in batch:
+                        pipe.publish(CHANNEL, message)
+                    await pipe.execute()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # The other workers see the numbering skip on this worker's next event and
+                # ask their clients to resume from the database.
+                log.error("could not publish %d events to Redis: %s", len(batch), exc)
+                await asyncio.sleep(RECONNECT_DELAYS[0])
+
+    async def connected(self, user_id: UUID) -> bool:
+        return await self._redis.hincrby(PRESENCE_KEY, str(user_id), 1) == 1
+
+    async def disconnected(self, user_id: UUID) -> bool:
+        left = await self._redis.hincrby(PRESENCE_KEY, str(user_id), -1)
+        if left <= 0:
+            await self._redis.hdel(PRESENCE_KEY, str(user_id))
+            return True
+        return False
+
+    async def _read_forever(self) -> None:
+        failures = 0
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    if failures:
+                        # Whatever was published while we were away is lost to this worker.
+                        self._hub.ask_everyone_to_resume("event broker reconnected")
+                        self._last_seen.clear()
+                    failures = 0
+                    self._subscribed.set()
+                    async for message in pubsub.listen():
+                        if message["type"] == "message":
+                            self._receive(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
+                failures += 1
+                log.error("event broker connection lost (%s); retrying in %.2fs", exc, delay)
+                await asyncio.sleep(delay)
+
+    def _receive(self, raw: bytes) -> None:
+        try:
+            message = json.loads(raw)
+            origin, number = message["origin"], message["n"]
+            outgoing = Outgoing(
+                message["frame"],
+                frozenset(UUID(user_id) for user_id in message["to"]),
+                message["cursor"],
+            )
+        except (ValueError, KeyError, TypeError):
+            log.error("dropping a malformed broker message")
+            return
+        if origin == self._origin:
+            return  # delivered locally when published
+        last = self._last_seen.get(origin)
+        self._last_seen[origin] = number
+        if last is not None and number != last + 1:
+            self._hub.ask_everyone_to_resume(f"missed {number - last - 1} events from a worker")
+        self._hub.deliver(outgoing)

@@ -1,0 +1,268 @@
+"""The WebSocket endpoint `/ws`: handshake, resume, commands, and the hub's life cycle.
+
+Protocol (see README, "WebSocket"): server frames are `{"type", "data", "cursor"?}`; client
+commands are `{"type", "ref", "data"}`, answered by `ack` or `error` with the same `ref`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, Field, model_validator
+from sanic import Request, Sanic
+
+from .awaitables import await_me_maybe, first_answer
+from .broker import Broker, LocalBroker, RedisBroker
+from .config import ConfigError
+from .errors import BadRequest, ChatError, NotFound, problem_body
+from .events import Event
+from .hub import (
+    CLOSE_BAD_REQUEST,
+    CLOSE_GOING_AWAY,
+    CLOSE_UNAUTHORIZED,
+    Connection,
+    Hub,
+    Outgoing,
+    encode_event,
+    encode_frame,
+)
+from .security import authenticate
+from .validation import parse
+
+log = logging.getLogger("sanic_chat.gateway")
+
+# Frames above this are refused by closing with 1009 (the websockets library enforces it).
+MAX_FRAME_BYTES = 64 * 1024
+# A resume that would replay more than this tells the client to reload through REST instead.
+MAX_REPLAY_EVENTS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    """What a WebSocket command handler knows about its caller."""
+
+    app: Sanic
+    user_id: UUID
+    connection: Connection
+
+
+CommandHandler = Callable[[CommandContext, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+class CommandFrame(BaseModel):
+    type: str = Field(min_length=1, max_length=100)
+    ref: str | int | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class TypingCommand(BaseModel):
+    """`typing` names exactly one room: `groupId` or `conversationId`."""
+
+    group_id: UUID | None = Field(None, alias="groupId")
+    conversation_id: UUID | None = Field(None, alias="conversationId")
+
+    @model_validator(mode="after")
+    def _one_room(self) -> TypingCommand:
+        if (self.group_id is None) == (self.conversation_id is None):
+            raise ValueError("give exactly one of groupId or conversationId")
+        return self
+
+
+def collect_commands(manager: Any) -> dict[str, CommandHandler]:
+    """Every plugin's WebSocket commands; two plugins claiming one type is a start-up error."""
+    commands: dict[str, CommandHandler] = {}
+    for contribution in manager.hook.chat_register_commands():
+        for name, handler in contribution.items():
+            if name in commands or name in CORE_COMMANDS:
+                raise ConfigError(f"WebSocket command {name!r} is registered twice")
+            commands[name] = handler
+    return commands
+
+
+def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
+    """Add `/ws` and the hub (with its broker) to `app`."""
+    settings = app.ctx.settings
+    app.config.WEBSOCKET_MAX_SIZE = MAX_FRAME_BYTES
+    app.config.WEBSOCKET_PING_INTERVAL = 20
+    app.config.WEBSOCKET_PING_TIMEOUT = 20
+    app.ctx.hub = Hub()
+    app.ctx.commands = {**CORE_COMMANDS, **commands}
+
+    async def relay(event: Event) -> None:
+        outgoing = Outgoing(encode_event(event), event.recipients, event.cursor)
+        await app.ctx.broker.publish(outgoing)
+
+    app.ctx.events.subscribe(relay)
+
+    @app.before_server_start
+    async def start_broker(app: Sanic) -> None:
+        broker: Broker = (
+            RedisBroker(app.ctx.hub, settings.redis_url)
+            if settings.redis_url
+            else LocalBroker(app.ctx.hub)
+        )
+        await broker.start()
+        app.ctx.broker = broker
+
+    @app.before_server_stop
+    async def stop_hub(app: Sanic) -> None:
+        app.ctx.hub.close_all(CLOSE_GOING_AWAY, "server shutting down")
+        await asyncio.sleep(0)  # let the close frames go out
+        await app.ctx.broker.stop()
+
+    app.add_websocket_route(websocket, "/ws", name="websocket")
+
+
+async def websocket(request: Request, ws: Any) -> None:
+    app = request.app
+    try:
+        user = await authenticate(request)
+    except ChatError as exc:
+        await ws.close(CLOSE_UNAUTHORIZED, exc.detail or exc.title)
+        return
+    since = _since(request)
+    if since is False:
+        await ws.close(CLOSE_BAD_REQUEST, "since must be a cursor received from this server")
+        return
+
+    connection = Connection(ws, user.id)
+    ready = await _ready_data(app, user.id)
+    if since is not None:
+        connection.hold_live_events()
+    # From here on, live events for this user reach the connection (or its hold).
+    app.ctx.hub.attach(connection)
+    writer = asyncio.get_running_loop().create_task(connection.write_frames())
+    counted = False
+    try:
+        connection.send(encode_frame("ready", ready))
+        if since is not None:
+            await _replay(app, connection, since)
+        counted = True
+        if await app.ctx.broker.connected(user.id):
+            await _announce_presence(app, user.id, "online")
+        await _read_commands(app, connection)
+    finally:
+        app.ctx.hub.detach(connection)
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+        if counted and await app.ctx.broker.disconnected(user.id):
+            await _announce_presence(app, user.id, "offline")
+
+
+def _since(request: Request) -> int | bool | None:
+    """The `since` cursor: None when absent, False when malformed."""
+    raw = request.args.get("since")
+    if raw is None:
+        return None
+    return int(raw) if raw.isdigit() and len(raw) < 19 else False
+
+
+async def _ready_data(app: Sanic, user_id: UUID) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for contribution in app.ctx.plugins.hook.chat_ready_data(user_id=user_id):
+        data.update(await await_me_maybe(contribution))
+    return data
+
+
+async def _replay(app: Sanic, connection: Connection, since: int) -> None:
+    """Send the message events missed after `since`, then release the held live ones."""
+    events: list[Event] = []
+    for contribution in app.ctx.plugins.hook.chat_changes_since(
+        user_id=connection.user_id, since=since, limit=MAX_REPLAY_EVENTS + 1
+    ):
+        events.extend(await await_me_maybe(contribution))
+    events.sort(key=lambda event: event.cursor or 0)
+    if len(events) > MAX_REPLAY_EVENTS:
+        # Too much to replay: say so, and let the client reload through REST.
+        connection.send(encode_frame("resync", {"reason": "gap_too_large"}))
+        connection.release_live_events(None)
+        return
+    for event in events:
+        await connection.send_waiting(encode_event(event))
+    connection.release_live_events(events[-1].cursor if events else since)
+
+
+async def _announce_presence(app: Sanic, user_id: UUID, status: str) -> None:
+    audience: set[UUID] = set()
+    for contribution in app.ctx.plugins.hook.chat_contacts(user_id=user_id):
+        audience.update(await await_me_maybe(contribution))
+    audience.discard(user_id)
+    if audience:
+        event = Event("presence", {"userId": str(user_id), "status": status}, frozenset(audience))
+        await app.ctx.events.publish(event)
+
+
+async def _read_commands(app: Sanic, connection: Connection) -> None:
+    # Commands of one connection run one at a time, so its acks come back in order.
+    while True:
+        raw = await connection.ws.recv()
+        if raw is None:
+            return
+        connection.send(await _answer(app, connection, raw))
+
+
+async def _answer(app: Sanic, connection: Connection, raw: str | bytes) -> str:
+    ref = None
+    try:
+        try:
+            frame = parse(CommandFrame, json.loads(raw), "frame")
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest("Frames must be JSON objects.", code="malformed_frame") from None
+        ref = frame.ref
+        handler = app.ctx.commands.get(frame.type)
+        if handler is None:
+            raise NotFound(f"Unknown command {frame.type!r}.", code="unknown_command")
+        context = CommandContext(app, connection.user_id, connection)
+        result = await handler(context, frame.data)
+        return _reply("ack", ref, "data", result)
+    except ChatError as exc:
+        return _reply("error", ref, "error", exc.to_problem())
+    except Exception:
+        log.exception("WebSocket command failed")
+        return _reply("error", ref, "error", problem_body(500, ChatError.title, ChatError.code))
+
+
+def _reply(frame_type: str, ref: str | int | None, key: str, value: Any) -> str:
+    frame = {"type": frame_type, "ref": ref, key: value}
+    return json.dumps(frame, separators=(",", ":"), default=str)
+
+
+async def ping(context: CommandContext, data: dict[str, Any]) -> dict[str, Any]:
+    return {"pong": time.time()}
+
+
+async def typing(context: CommandContext, data: dict[str, Any]) -> dict[str, Any]:
+    """Relay "is typing" to the room's other members. Not stored, not replayed."""
+    command = parse(TypingCommand, data, "data")
+    room_type, room_id = (
+        ("group", command.group_id)
+        if command.group_id is not None
+        else ("conversation", command.conversation_id)
+    )
+    members = await first_answer(
+        context.app.ctx.plugins.hook.chat_room_members(
+            room_type=room_type, room_id=str(room_id), user_id=context.user_id
+        )
+    )
+    if members is None:
+        raise NotFound(f"No such {room_type}.", code=f"{room_type}_not_found")
+    key = "groupId" if room_type == "group" else "conversationId"
+    event = Event(
+        "typing",
+        {"userId": str(context.user_id), key: str(room_id)},
+        frozenset(members) - {context.user_id},
+    )
+    await context.app.ctx.events.publish(event)
+    return {}
+
+
+CORE_COMMANDS: dict[str, CommandHandler] = {"ping": ping, "typing": typing}

@@ -1,0 +1,156 @@
+"""The real-time hub of one worker: its open WebSocket connections and what they are sent.
+
+Every event is encoded to its JSON frame once, then the same text is queued on each recipient
+connection. Each connection has one bounded queue drained by one writer task: a client that
+stops reading is disconnected when its queue fills, instead of growing the worker's memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from .events import Event
+
+log = logging.getLogger("sanic_chat.hub")
+
+# WebSocket close codes (4000-4999 are the application's).
+CLOSE_GOING_AWAY = 1001
+CLOSE_BAD_REQUEST = 4400
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_TOO_SLOW = 4429
+# The server cannot vouch that this connection saw every event (e.g. the broker link dropped):
+# reconnect with `?since=<last cursor seen>` to catch up from the database.
+CLOSE_RESUME = 4503
+
+SEND_QUEUE_FRAMES = 1024
+
+
+def encode_frame(frame_type: str, data: Any, cursor: int | None = None) -> str:
+    frame: dict[str, Any] = {"type": frame_type, "data": data}
+    if cursor is not None:
+        frame["cursor"] = str(cursor)
+    return json.dumps(frame, separators=(",", ":"), default=str)
+
+
+def encode_event(event: Event) -> str:
+    return encode_frame(event.name, event.data, event.cursor)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """An event frame on its way to connections: encoded once, with who may receive it."""
+
+    frame: str
+    recipients: frozenset[UUID]
+    cursor: int | None = None
+
+
+class Connection:
+    """One open WebSocket of one user, with its bounded send queue."""
+
+    def __init__(self, ws: Any, user_id: UUID, queue_frames: int = SEND_QUEUE_FRAMES) -> None:
+        self.ws = ws
+        self.user_id = user_id
+        self._queue: asyncio.Queue[str] = asyncio.Queue(queue_frames)
+        self._held: list[Outgoing] | None = None
+        self._queue_frames = queue_frames
+        self.closing = False
+
+    # While a resuming client's missed events are replayed, live events are held back, then
+    # released without the ones the replay already covered.
+    def hold_live_events(self) -> None:
+        self._held = []
+
+    def release_live_events(self, replayed_up_to: int | None) -> None:
+        held, self._held = self._held or [], None
+        for outgoing in held:
+            already_sent = (
+                outgoing.cursor is not None
+                and replayed_up_to is not None
+                and outgoing.cursor <= replayed_up_to
+            )
+            if not already_sent:
+                self.send(outgoing.frame)
+
+    def offer(self, outgoing: Outgoing) -> None:
+        """Queue a live event frame (or hold it during a replay)."""
+        if self._held is not None:
+            if len(self._held) >= self._queue_frames:
+                self.close_soon(CLOSE_TOO_SLOW, "too many events while resuming")
+                return
+            self._held.append(outgoing)
+        else:
+            self.send(outgoing.frame)
+
+    def send(self, frame: str) -> None:
+        """Queue a frame without waiting; a full queue disconnects the slow client."""
+        if self.closing:
+            return
+        try:
+            self._queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            log.warning("closing a connection of %s: it does not read its events", self.user_id)
+            self.close_soon(CLOSE_TOO_SLOW, "not reading fast enough")
+
+    async def send_waiting(self, frame: str) -> None:
+        """Queue a frame, waiting for room (used for replays, which are bounded)."""
+        if not self.closing:
+            await self._queue.put(frame)
+
+    async def write_frames(self) -> None:
+        """The connection's one writer: drain the queue onto the socket."""
+        while True:
+            frame = await self._queue.get()
+            await self.ws.send(frame)
+
+    def close_soon(self, code: int, reason: str) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        task = asyncio.get_running_loop().create_task(self.ws.close(code, reason))
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+
+class Hub:
+    """The connections of this worker, by user."""
+
+    def __init__(self) -> None:
+        self._by_user: dict[UUID, set[Connection]] = {}
+
+    def attach(self, connection: Connection) -> None:
+        self._by_user.setdefault(connection.user_id, set()).add(connection)
+
+    def detach(self, connection: Connection) -> None:
+        connections = self._by_user.get(connection.user_id)
+        if connections is None:
+            return
+        connections.discard(connection)
+        if not connections:
+            del self._by_user[connection.user_id]
+
+    def deliver(self, outgoing: Outgoing) -> None:
+        """Offer `outgoing` to every local connection of its recipients."""
+        for user_id in outgoing.recipients:
+            for connection in self._by_user.get(user_id, ()):
+                connection.offer(outgoing)
+
+    def connections(self) -> Iterable[Connection]:
+        return [c for connections in self._by_user.values() for c in connections]
+
+    def ask_everyone_to_resume(self, reason: str) -> None:
+        """Close every connection with CLOSE_RESUME: delivery can no longer be vouched for."""
+        connections = self.connections()
+        if connections:
+            log.warning("asking %d connections to resume: %s", len(connections), reason)
+        for connection in connections:
+            connection.close_soon(CLOSE_RESUME, reason)
+
+    def close_all(self, code: int, reason: str) -> None:
+        for connection in self.connections():
+            connection.close_soon(code, reason)
