@@ -11,8 +11,10 @@ import itertools
 import os
 import shutil
 import socket
+import subprocess
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,17 +24,9 @@ import pytest
 from sanic_chat.app import create_app
 from sanic_chat.config import Settings, load_settings
 from sanic_chat.db import upgrade
+from tests.settings import PASSWORD, TEST_SETTINGS
 
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
-PASSWORD = "correct horse battery"
-
-# Cheap hashing keeps registration fast in tests; production uses argon2's recommended cost.
-TEST_SETTINGS = {
-    "JWT_ACCESS_SECRET": "test-access-secret-0123456789abcdef",
-    "REFRESH_TOKEN_SECRET": "test-refresh-secret-0123456789abcdef",
-    "ARGON2_TIME_COST": 1,
-    "ARGON2_MEMORY_COST": 1024,
-}
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -154,3 +148,59 @@ def register(client):
         )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def server_env(database_url: str) -> dict[str, str]:
+    """Environment of a live `sanic-chat serve` on the test database."""
+    return {"DATABASE_URL": database_url, **{k: str(v) for k, v in TEST_SETTINGS.items()}}
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis to test against: TEST_REDIS_URL; 127.0.0.1:6379; a `redis-server` started here.
+
+    Without any of them the tests that need Redis fail with this message; they never skip.
+    """
+    if os.environ.get("TEST_REDIS_URL"):
+        yield os.environ["TEST_REDIS_URL"]
+    elif _port_open("127.0.0.1", 6379):
+        yield "redis://127.0.0.1:6379/0"
+    elif shutil.which("redis-server"):
+        port = _free_port()
+        workdir = tmp_path_factory.mktemp("redis")
+        process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(50):
+            if _port_open("127.0.0.1", port):
+                break
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+        process.terminate()
+        process.wait(timeout=10)
+    else:
+        pytest.fail(
+            "this test needs Redis: set TEST_REDIS_URL, run redis-server on 127.0.0.1:6379, "
+            "or install redis-server",
+            pytrace=False,
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

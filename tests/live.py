@@ -1,0 +1,161 @@
+"""A real `sanic-chat serve` in a subprocess, and WebSocket clients talking to it.
+
+WebSocket, multi-worker and cross-process behaviour only shows on a real server: these tests
+start one on a free port, poll its health route, drive it with `websockets` and an HTTP client,
+stop it with SIGINT and check its log has no traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+
+STARTUP_SECONDS = 30
+FRAME_SECONDS = 5
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, port: int, process: subprocess.Popen, log_path: Path) -> None:
+        self.port = port
+        self.process = process
+        self.log_path = log_path
+        self.http = f"http://127.0.0.1:{port}"
+        self.ws = f"ws://127.0.0.1:{port}/ws"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@contextmanager
+def live_server(
+    env: dict[str, str], workers: int = 1, cwd: Path | None = None
+) -> Iterator[LiveServer]:
+    port = free_port()
+    log_path = Path(cwd or Path.cwd()) / f"server-{port}.log"
+    command = [sys.executable, "-m", "sanic_chat", "serve", "--port", str(port)]
+    command += ["--host", "127.0.0.1", "--workers", str(workers), "--no-migrate"]
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            command,
+            env={**os.environ, **env},
+            cwd=cwd,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(port, process, log_path)
+    try:
+        _wait_healthy(server)
+        yield server
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log(), server.log()[-4000:]
+
+
+def _wait_healthy(server: LiveServer) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise AssertionError(f"server exited at start-up:\n{server.log()[-4000:]}")
+        try:
+            if httpx.get(f"{server.http}/api/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"server not healthy in {STARTUP_SECONDS}s:\n{server.log()[-4000:]}")
+
+
+class Client:
+    """One WebSocket connection (one device) with helpers to await frames."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+
+    async def frame(self, timeout: float = FRAME_SECONDS) -> dict[str, Any]:
+        return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+
+    async def next_of(self, *types: str, timeout: float = FRAME_SECONDS) -> dict[str, Any]:
+        """The next frame of one of `types`, skipping others (presence, typing, ...)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            frame = await self.frame(max(deadline - time.monotonic(), 0.01))
+            if frame["type"] in types:
+                return frame
+
+    async def nothing_of(self, *types: str, within: float = 0.5) -> None:
+        """Assert no frame of `types` arrives within `within` seconds."""
+        try:
+            frame = await self.next_of(*types, timeout=within)
+        except TimeoutError:
+            return
+        raise AssertionError(f"unexpected frame: {frame}")
+
+    async def command(self, command_type: str, data: dict[str, Any], ref: str) -> dict[str, Any]:
+        await self.ws.send(json.dumps({"type": command_type, "ref": ref, "data": data}))
+        while True:
+            frame = await self.frame()
+            if frame["type"] in ("ack", "error") and frame.get("ref") == ref:
+                return frame
+
+
+async def connect(server: LiveServer, token: str | None = None, **params: str) -> Client:
+    """Open a WebSocket as the token's user and return it once `ready` arrived."""
+    query = dict(params)
+    if token is not None:
+        query["token"] = token
+    url = str(httpx.URL(server.ws, params=query))
+    ws = await websockets.connect(url, max_size=2**22)
+    client = Client(ws)
+    client.ready = await client.frame()
+    assert client.ready["type"] == "ready", client.ready
+    return client
+
+
+async def register(http: httpx.AsyncClient, prefix: str = "user") -> dict[str, Any]:
+    """Register and sign in a user on a live server: {id, username, token, headers}."""
+    username = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    password = "correct horse battery"
+    response = await http.post(
+        "/api/auth/register",
+        json={"email": f"{username}@example.test", "username": username, "password": password},
+    )
+    assert response.status_code == 201, response.text
+    response = await http.post("/api/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    token = body["accessToken"]
+    return {
+        "id": body["user"]["id"],
+        "username": username,
+        "token": token,
+        "headers": {"Authorization": f"Bearer {token}"},
+    }
