@@ -115,7 +115,7 @@ class Client:
         """Assert no frame of `types` arrives within `within` seconds."""
         try:
             frame = await self.next_of(*types, timeout=within)
-        except TimeoutError:
+        except asyncio.TimeoutError:
             return
         raise AssertionError(f"unexpected frame: {frame}")
 
