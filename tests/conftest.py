@@ -16,14 +16,13 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
 from sanic_chat.app import create_app
 from sanic_chat.config import Settings, load_settings
-from sanic_chat.db import upgrade
+from tests.database import migrated_database
 from tests.settings import PASSWORD, TEST_SETTINGS
 
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -35,11 +34,6 @@ def _port_open(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-def _with_database(server_url: str, database: str) -> str:
-    parts = urlsplit(server_url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
 
 
 @pytest.fixture(scope="session")
@@ -62,20 +56,8 @@ def postgres_server(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 async def database_url(postgres_server: str) -> AsyncIterator[str]:
     """A database created for this run, migrated with `sanic-chat db upgrade`, then dropped."""
-    name = f"sanic_chat_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(postgres_server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = _with_database(postgres_server, name)
-    await upgrade(load_settings(DATABASE_URL=url, **TEST_SETTINGS))
-    yield url
-    admin = await asyncpg.connect(postgres_server)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with migrated_database(postgres_server, "sanic_chat_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
