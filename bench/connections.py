@@ -1,0 +1,81 @@
+"""`connections`: resident memory per idle authenticated WebSocket on one worker."""
+
+from __future__ import annotations
+
+import asyncio
+
+import websockets
+
+from .harness import (
+    access_token,
+    create_users,
+    fresh_database,
+    resident_kib,
+    running_server,
+    server_env,
+    worker_pids,
+)
+from .report import print_table, verdict
+
+TARGET_KIB = 64
+CONNECT_CONCURRENCY = 200
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--counts", default="1000,10000", help="connection counts to measure")
+    parser.add_argument("--users", type=int, default=100, help="users the devices belong to")
+
+
+def quick(options) -> None:
+    options.counts, options.users = "200", 20
+
+
+async def run(options) -> dict:
+    counts = [int(count) for count in options.counts.split(",")]
+    figures: dict = {"target_kib_per_connection": TARGET_KIB}
+    rows = []
+    async with fresh_database() as database_url:
+        users = await create_users(database_url, options.users)
+        tokens = [access_token(user_id) for user_id in users]
+        with running_server(server_env(database_url)) as server:
+            (worker,) = worker_pids(server)
+            for count in counts:
+                baseline = await _settled_rss(worker)
+                sockets = await _open(server.ws, tokens, count)
+                loaded = await _settled_rss(worker)
+                per_connection = (loaded - baseline) / count
+                await asyncio.gather(*(ws.close() for ws in sockets))
+                figures[str(count)] = {
+                    "opened": len(sockets),
+                    "worker_rss_before_kib": baseline,
+                    "worker_rss_after_kib": loaded,
+                    "kib_per_connection": round(per_connection, 2),
+                    "met": per_connection <= TARGET_KIB and len(sockets) == count,
+                }
+                rows.append((f"{count:,} connections: KiB each", round(per_connection, 2)))
+                rows.append((f"{count:,} connections: all open", len(sockets) == count))
+                await asyncio.sleep(1)
+    met = all(v["met"] for k, v in figures.items() if isinstance(v, dict))
+    figures["met"] = met
+    rows.append((f"target <= {TARGET_KIB} KiB each, all open", verdict(met)))
+    print_table("connections: idle authenticated WebSockets on one worker", rows)
+    return figures
+
+
+async def _open(url: str, tokens: list[str], count: int) -> list:
+    gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+
+    async def one(n: int):
+        async with gate:
+            ws = await websockets.connect(
+                f"{url}?token={tokens[n % len(tokens)]}", ping_interval=None
+            )
+            await ws.recv()  # ready
+            return ws
+
+    return list(await asyncio.gather(*(one(n) for n in range(count))))
+
+
+async def _settled_rss(pid: int) -> int:
+    await asyncio.sleep(1.0)
+    return resident_kib(pid)
