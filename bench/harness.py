@@ -75,7 +75,10 @@ async def create_users(database_url: str, count: int, prefix: str = "bench") -> 
     # Random letters, like real usernames: a 3-letter prefix matches a handful of users.
     names = [f"{''.join(rng.choices(string.ascii_lowercase, k=7))}{n}"[:32] for n in range(count)]
     now = datetime.now(timezone.utc)
-    rows = [(user_id, f"{name}@{prefix}.test", name, "!", now) for user_id, name in zip(ids, names)]
+    rows = [
+        (user_id, f"{name}@{prefix}.test", name, "!", now)
+        for user_id, name in zip(ids, names, strict=True)
+    ]
     connection = await asyncpg.connect(database_url)
     try:
         await connection.copy_records_to_table(
