@@ -7,12 +7,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from sanic import Sanic
-from tortoise.contrib.sanic import register_tortoise
 
 from . import __version__
 from .awaitables import await_me_maybe
 from .config import Settings, ensure_development_secrets, load_settings
-from .db import collect_model_modules, tortoise_config
+from .db import collect_model_modules, install_orm
 from .errors import install_error_handler
 from .events import EventBus
 from .gateway import collect_commands, install_gateway
@@ -57,12 +56,8 @@ def create_app(
 
     install_error_handler(app)
     configure_openapi(app, title="sanic-chat", version=__version__)
-    register_tortoise(
-        app,
-        config=tortoise_config(settings, collect_model_modules(manager)),
-        # PostgreSQL gets its schema from the migrations; the embedded SQLite from the models.
-        generate_schemas=settings.is_sqlite,
-    )
+    # PostgreSQL gets its schema from the migrations; the embedded SQLite from the models.
+    install_orm(app, settings, collect_model_modules(manager))
     app.blueprint(health_blueprint())
     for blueprints in manager.hook.chat_register_blueprints(app=app, settings=settings):
         for blueprint in blueprints:

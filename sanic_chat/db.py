@@ -14,7 +14,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pluggy
-from tortoise import Model
+from sanic import Sanic
+from tortoise import Model, Tortoise
+from tortoise.contrib.sanic import register_tortoise
 
 from .config import ConfigError, Settings
 
@@ -76,6 +78,20 @@ def tortoise_config(settings: Settings, model_modules: list[str]) -> dict[str, A
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def install_orm(app: Sanic, settings: Settings, model_modules: list[str]) -> None:
+    """Open the database in each worker; on SQLite, create any missing tables first.
+
+    Tortoise's own `generate_schemas=True` opens a connection in the main process and never
+    closes it; aiosqlite's thread then keeps the process alive after shutdown.
+    """
+    register_tortoise(app, config=tortoise_config(settings, model_modules))
+    if settings.is_sqlite:
+
+        @app.before_server_start
+        async def create_missing_tables(app: Sanic) -> None:
+            await Tortoise.generate_schemas(safe=True)
 
 
 def config_for(settings: Settings) -> dict[str, Any]:
