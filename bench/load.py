@@ -1,0 +1,135 @@
+"""The fan-out load: clients in groups, senders at an offered rate, every delivery timed.
+
+Shared by `fanout` and `scale`, against the real server and the bare baseline alike: both
+accept `{"type": "group.message.send", "ref", "data": {groupId, content, clientId}}` and push
+`group.message.create` events whose `data.content` is what was sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import websockets
+
+from .report import latency_summary
+
+CONNECT_CONCURRENCY = 100
+DRAIN_SECONDS = 10.0
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    seen: set[tuple[int, str]] = field(default_factory=set)
+    duplicates: int = 0
+    last_delivery: float = 0.0
+    expected: int | None = None
+    complete: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def check_complete(self) -> None:
+        if self.expected is not None and len(self.seen) >= self.expected:
+            self.complete.set()
+
+
+async def open_clients(urls: list[str]) -> list:
+    gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+
+    async def one(url: str):
+        async with gate:
+            ws = await websockets.connect(url, ping_interval=None, max_queue=None)
+            await ws.recv()  # ready
+            return ws
+
+    return list(await asyncio.gather(*(one(url) for url in urls)))
+
+
+async def offer_load(
+    clients: list,
+    groups: list[list[int]],
+    group_ids: list[str],
+    rate: float,
+    duration: float,
+) -> dict:
+    """Send `rate` messages/s spread over the groups for `duration` s; time every delivery."""
+    tally = Tally()
+    expected_per_message = {
+        gid: len(members) for gid, members in zip(group_ids, groups, strict=True)
+    }
+    readers = [asyncio.create_task(_read(index, ws, tally)) for index, ws in enumerate(clients)]
+    sent: list[str] = []
+    send_errors = 0
+    interval = len(groups) / rate  # each group's sender sends once per interval
+
+    async def sender(group_index: int) -> None:
+        nonlocal send_errors
+        ws = clients[groups[group_index][0]]
+        group_id = group_ids[group_index]
+        next_at = time.perf_counter() + (group_index / len(groups)) * interval
+        stop_at = started + duration
+        while next_at < stop_at:
+            await asyncio.sleep(max(next_at - time.perf_counter(), 0))
+            client_id = str(uuid.uuid4())
+            content = f"{time.perf_counter():.9f}|{client_id}"
+            frame = {
+                "type": "group.message.send",
+                "ref": client_id,
+                "data": {"groupId": group_id, "content": content, "clientId": client_id},
+            }
+            try:
+                await ws.send(json.dumps(frame))
+                sent.append(group_id)
+            except websockets.ConnectionClosed:
+                send_errors += 1
+                return
+            next_at += interval
+
+    started = time.perf_counter()
+    await asyncio.gather(*(sender(i) for i in range(len(groups))))
+    expected = tally.expected = sum(expected_per_message[gid] for gid in sent)
+    tally.check_complete()
+    try:
+        await asyncio.wait_for(tally.complete.wait(), DRAIN_SECONDS)
+    except asyncio.TimeoutError:
+        pass  # what has not arrived by now counts as lost
+    for reader in readers:
+        reader.cancel()
+    elapsed = (tally.last_delivery or time.perf_counter()) - started
+    delivered = len(tally.seen)
+    return {
+        "messages_sent": len(sent),
+        "send_errors": send_errors,
+        "deliveries_expected": expected,
+        "deliveries": delivered,
+        "lost": expected - delivered,
+        "duplicated": tally.duplicates,
+        "deliveries_per_s": round(delivered / elapsed, 1) if elapsed > 0 else 0.0,
+        **latency_summary(tally.latencies),
+    }
+
+
+async def _read(index: int, ws, tally: Tally) -> None:
+    try:
+        async for raw in ws:
+            frame = json.loads(raw)
+            if frame["type"] != "group.message.create":
+                continue
+            now = time.perf_counter()
+            sent_at, client_id = frame["data"]["content"].split("|", 1)
+            key = (index, client_id)
+            if key in tally.seen:
+                tally.duplicates += 1
+                continue
+            tally.seen.add(key)
+            tally.latencies.append(now - float(sent_at))
+            tally.last_delivery = now
+            tally.check_complete()
+    except websockets.ConnectionClosed:
+        pass
+
+
+async def close_clients(clients: list) -> None:
+    await asyncio.gather(*(ws.close() for ws in clients), return_exceptions=True)
