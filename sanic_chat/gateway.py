@@ -168,7 +168,7 @@ def _since(request: Request) -> int | bool | None:
 
 async def _ready_data(app: Sanic, user_id: UUID) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for contribution in app.ctx.plugins.hook.chat_ready_data(user_id=user_id):
+    for contribution in app.ctx.plugins.hook.chat_ready_data(app=app, user_id=user_id):
         data.update(await await_me_maybe(contribution))
     return data
 
@@ -177,7 +177,7 @@ async def _replay(app: Sanic, connection: Connection, since: int) -> None:
     """Send the message events missed after `since`, then release the held live ones."""
     events: list[Event] = []
     for contribution in app.ctx.plugins.hook.chat_changes_since(
-        user_id=connection.user_id, since=since, limit=MAX_REPLAY_EVENTS + 1
+        app=app, user_id=connection.user_id, since=since, limit=MAX_REPLAY_EVENTS + 1
     ):
         events.extend(await await_me_maybe(contribution))
     events.sort(key=lambda event: event.cursor or 0)
@@ -193,7 +193,7 @@ async def _replay(app: Sanic, connection: Connection, since: int) -> None:
 
 async def _announce_presence(app: Sanic, user_id: UUID, status: str) -> None:
     audience: set[UUID] = set()
-    for contribution in app.ctx.plugins.hook.chat_contacts(user_id=user_id):
+    for contribution in app.ctx.plugins.hook.chat_contacts(app=app, user_id=user_id):
         audience.update(await await_me_maybe(contribution))
     audience.discard(user_id)
     if audience:
@@ -250,7 +250,7 @@ async def typing(context: CommandContext, data: dict[str, Any]) -> dict[str, Any
     )
     members = await first_answer(
         context.app.ctx.plugins.hook.chat_room_members(
-            room_type=room_type, room_id=str(room_id), user_id=context.user_id
+            app=context.app, room_type=room_type, room_id=str(room_id), user_id=context.user_id
         )
     )
     if members is None:

@@ -133,7 +133,7 @@ def chat_event_published(event: Event) -> None:
 
 
 @hookspec
-def chat_ready_data(user_id: UUID) -> dict[str, Any]:
+def chat_ready_data(app: Sanic, user_id: UUID) -> dict[str, Any]:
     """Contribute fields to the `ready` frame a WebSocket client receives on connect.
 
     Called once per connection, before any event is sent to it. Return a dict of top-level
@@ -142,7 +142,7 @@ def chat_ready_data(user_id: UUID) -> dict[str, Any]:
 
 
 @hookspec
-def chat_changes_since(user_id: UUID, since: int, limit: int) -> list[Event]:
+def chat_changes_since(app: Sanic, user_id: UUID, since: int, limit: int) -> list[Event]:
     """Return the message events the user missed after cursor `since`, oldest first.
 
     Called when a client resumes with `?since=`. Return at most `limit` events with
@@ -152,7 +152,9 @@ def chat_changes_since(user_id: UUID, since: int, limit: int) -> list[Event]:
 
 
 @hookspec
-def chat_room_members(room_type: str, room_id: str, user_id: UUID) -> frozenset[UUID] | None:
+def chat_room_members(
+    app: Sanic, room_type: str, room_id: str, user_id: UUID
+) -> frozenset[UUID] | None:
     """Return the members of a room, checking that `user_id` is one of them.
 
     Called for ephemeral events (`typing`). `room_type` is `"group"` or `"conversation"`;
@@ -162,7 +164,7 @@ def chat_room_members(room_type: str, room_id: str, user_id: UUID) -> frozenset[
 
 
 @hookspec
-def chat_contacts(user_id: UUID) -> set[UUID]:
+def chat_contacts(app: Sanic, user_id: UUID) -> set[UUID]:
     """Return the users who share a room with `user_id` (their `presence` audience).
 
     Called when a user's first connection opens and when their last one closes; the hub unites

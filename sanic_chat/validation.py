@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
+from uuid import UUID
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
@@ -67,3 +68,22 @@ def query_args(model: type[BaseModel]) -> Callable[[F], F]:
         return handler
 
     return decorator
+
+
+def parse_id(value: str, name: str) -> UUID:
+    """A UUID from a path segment; anything else is a 422 naming the segment, never a 500."""
+    try:
+        return UUID(value)
+    except ValueError:
+        raise ValidationFailed(
+            f"{name} must be a UUID.", errors=[{"field": f"path.{name}", "message": "not a UUID"}]
+        ) from None
+
+
+def parse_message_id(value: str) -> int:
+    if value.isdigit() and len(value) < 19:
+        return int(value)
+    raise ValidationFailed(
+        "messageId must be a message id.",
+        errors=[{"field": "path.messageId", "message": "not a message id"}],
+    )

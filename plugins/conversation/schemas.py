@@ -1,0 +1,39 @@
+"""Conversation payloads: request bodies, responses and WebSocket event data share these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import Field
+
+from plugins.user.schemas import PublicUser
+from sanic_chat.messages import MessageContent, MessageOut
+from sanic_chat.schemas import CamelModel
+
+
+class ConversationMessageOut(MessageOut):
+    conversation_id: UUID
+
+
+class CreateConversation(CamelModel):
+    recipient_id: UUID = Field(description="The other participant.")
+    message: MessageContent | None = Field(None, description="An optional first message.")
+
+
+class ConversationOut(CamelModel):
+    id: UUID
+    users: list[PublicUser] = Field(description="Both participants.")
+    recipient: PublicUser = Field(description="The participant who is not you.")
+    created_at: datetime
+    last_activity_at: datetime
+    last_message: ConversationMessageOut | None = None
+
+
+class ConversationList(CamelModel):
+    conversations: list[ConversationOut] = Field(description="Newest activity first.")
+
+
+class ConversationMessages(CamelModel):
+    messages: list[ConversationMessageOut] = Field(description="Newest first.")
+    next_cursor: int | None = Field(description="Pass as `before` for older messages.")

@@ -1,0 +1,158 @@
+"""Conversation rules: exactly two distinct users, and only they see it.
+
+A non-participant gets 404 for everything about a conversation (its existence is not
+revealed). Events go to both participants after each change commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sanic import Sanic
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q, Subquery
+
+from plugins.user.models import User
+from plugins.user.schemas import PublicUser
+from sanic_chat import NotFound, ValidationFailed
+from sanic_chat.events import Event
+from sanic_chat.messages import HistoryQuery, MessageStore
+
+from .models import Conversation, ConversationMessage
+from .schemas import ConversationMessageOut, ConversationOut
+
+
+class ConversationService:
+    def __init__(self, app: Sanic) -> None:
+        self._events = app.ctx.events
+        self.messages = MessageStore(
+            app, ConversationMessage, "conversation", ConversationMessageOut
+        )
+
+    async def open(
+        self, user_id: UUID, other_id: UUID, first_message: str | None
+    ) -> tuple[dict[str, Any], bool]:
+        """The conversation of the pair, created if new; and whether it was created."""
+        if other_id == user_id:
+            raise ValidationFailed(
+                "You cannot start a conversation with yourself.",
+                code="self_conversation",
+                errors=[{"field": "body.recipientId", "message": "is you"}],
+            )
+        if not await User.exists(id=other_id):
+            raise NotFound("No such user.", code="user_not_found")
+        user_a, user_b = sorted((user_id, other_id), key=str)
+        created = False
+        conversation = await Conversation.get_or_none(user_a_id=user_a, user_b_id=user_b)
+        if conversation is None:
+            try:
+                conversation = await Conversation.create(user_a_id=user_a, user_b_id=user_b)
+                created = True
+            except IntegrityError:  # created concurrently: the unique pair index decided
+                conversation = await Conversation.get(user_a_id=user_a, user_b_id=user_b)
+        if created:
+            both = frozenset((user_a, user_b))
+            for viewer in both:
+                view = await self._view(conversation, viewer)
+                await self._events.publish(Event("conversation.create", view, frozenset({viewer})))
+        if first_message is not None:
+            await self.messages.send(
+                conversation.id, user_id, first_message, None, _pair(conversation), conversation
+            )
+        return await self._view(conversation, user_id), created
+
+    async def list_for(self, user_id: UUID) -> list[dict[str, Any]]:
+        conversations = await Conversation.filter(Q(user_a_id=user_id) | Q(user_b_id=user_id))
+        if not conversations:
+            return []
+        latest = await self.messages.latest([c.id for c in conversations])
+        users = await _users({c.other(user_id) for c in conversations} | {user_id})
+        views = [self._render(c, user_id, users, latest.get(c.id)) for c in conversations]
+        views.sort(key=lambda v: v["lastActivityAt"], reverse=True)
+        return views
+
+    async def get(self, conversation_id: UUID, user_id: UUID) -> dict[str, Any]:
+        return await self._view(await self._of_participant(conversation_id, user_id), user_id)
+
+    async def send(
+        self, conversation_id: UUID, user_id: UUID, content: str, client_id: UUID | None
+    ) -> tuple[dict[str, Any], bool]:
+        conversation = await self._of_participant(conversation_id, user_id)
+        message, created = await self.messages.send(
+            conversation_id, user_id, content, client_id, _pair(conversation), conversation
+        )
+        return self.messages.serialise(message), created
+
+    async def history(
+        self, conversation_id: UUID, user_id: UUID, query: HistoryQuery
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        await self._of_participant(conversation_id, user_id)
+        page, next_cursor = await self.messages.page(conversation_id, query)
+        return [self.messages.serialise(m) for m in page], next_cursor
+
+    async def edit(
+        self, conversation_id: UUID, user_id: UUID, message_id: int, content: str
+    ) -> dict[str, Any]:
+        conversation = await self._of_participant(conversation_id, user_id)
+        message = await self.messages.edit(
+            conversation_id, message_id, user_id, content, _pair(conversation)
+        )
+        return self.messages.serialise(message)
+
+    async def delete(self, conversation_id: UUID, user_id: UUID, message_id: int) -> dict[str, Any]:
+        conversation = await self._of_participant(conversation_id, user_id)
+        message = await self.messages.delete(
+            conversation_id, message_id, user_id, None, _pair(conversation)
+        )
+        return self.messages.serialise(message)
+
+    # ---- for the real-time hub
+
+    async def members_if_member(self, conversation_id: UUID, user_id: UUID) -> frozenset[UUID]:
+        return _pair(await self._of_participant(conversation_id, user_id))
+
+    async def contacts(self, user_id: UUID) -> set[UUID]:
+        pairs = await Conversation.filter(Q(user_a_id=user_id) | Q(user_b_id=user_id)).values_list(
+            "user_a_id", "user_b_id"
+        )
+        return {u for pair in pairs for u in pair} - {user_id}
+
+    async def changes_since(self, user_id: UUID, since: int, limit: int):
+        mine = Subquery(
+            Conversation.filter(Q(user_a_id=user_id) | Q(user_b_id=user_id)).values("id")
+        )
+        return await self.messages.changes_since(mine, since, limit)
+
+    # ---- helpers
+
+    async def _of_participant(self, conversation_id: UUID, user_id: UUID) -> Conversation:
+        conversation = await Conversation.filter(
+            Q(user_a_id=user_id) | Q(user_b_id=user_id), id=conversation_id
+        ).first()
+        if conversation is None:
+            raise NotFound("No such conversation.", code="conversation_not_found")
+        return conversation
+
+    async def _view(self, conversation: Conversation, viewer: UUID) -> dict[str, Any]:
+        users = await _users(set(_pair(conversation)))
+        latest = await self.messages.latest([conversation.id])
+        return self._render(conversation, viewer, users, latest.get(conversation.id))
+
+    def _render(self, conversation, viewer, users, last) -> dict[str, Any]:
+        return ConversationOut(
+            id=conversation.id,
+            users=[users[conversation.user_a_id], users[conversation.user_b_id]],
+            recipient=users[conversation.other(viewer)],
+            created_at=conversation.created_at,
+            last_activity_at=last.created_at if last else conversation.created_at,
+            last_message=self.messages.serialise(last) if last else None,
+        ).dump()
+
+
+def _pair(conversation: Conversation) -> frozenset[UUID]:
+    return frozenset((conversation.user_a_id, conversation.user_b_id))
+
+
+async def _users(ids: set[UUID]) -> dict[UUID, PublicUser]:
+    return {u.id: PublicUser.model_validate(u) for u in await User.filter(id__in=list(ids))}

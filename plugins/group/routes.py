@@ -1,0 +1,159 @@
+from sanic import Blueprint, Request
+from sanic.response import json
+from sanic_ext import openapi
+
+from sanic_chat import authenticated, json_body, query_args, responds
+from sanic_chat.messages import EditMessage, HistoryQuery, SendMessage
+from sanic_chat.validation import parse_id, parse_message_id
+
+from .schemas import (
+    CreateGroup,
+    EditGroup,
+    GroupDetail,
+    GroupList,
+    GroupMessageOut,
+    GroupMessages,
+    MembershipChange,
+    Recipient,
+    TransferOwnership,
+)
+from .service import GroupService
+
+MEMBER_ERRORS = [401, 404, 422]
+OWNER_ERRORS = [401, 403, 404, 422]
+
+
+def group_blueprint() -> Blueprint:
+    bp = Blueprint("group", url_prefix="/api/group")
+
+    def groups(request: Request) -> GroupService:
+        return request.app.ctx.groups
+
+    def me(request: Request):
+        return request.ctx.user.id
+
+    @bp.post("/", strict_slashes=False)
+    @openapi.definition(summary="Create a group", tag="group")
+    @responds(201, GroupDetail, "The new group", errors=[401, 422])
+    @authenticated
+    @json_body(CreateGroup)
+    async def create(request: Request, body: CreateGroup):
+        detail = await groups(request).create(me(request), body.title, body.users, body.message)
+        return json(detail, status=201)
+
+    @bp.get("/", strict_slashes=False)
+    @openapi.definition(summary="My groups, newest activity first", tag="group")
+    @responds(200, GroupList, "The groups you are in", errors=[401])
+    @authenticated
+    async def list_mine(request: Request):
+        return json({"groups": await groups(request).list_for(me(request))})
+
+    @bp.get("/<group_id:str>")
+    @openapi.definition(summary="A group with its members", tag="group")
+    @responds(200, GroupDetail, "The group", errors=MEMBER_ERRORS)
+    @authenticated
+    async def get(request: Request, group_id: str):
+        return json(await groups(request).get(parse_id(group_id, "id"), me(request)))
+
+    @bp.patch("/<group_id:str>")
+    @openapi.definition(summary="Rename a group (owner)", tag="group")
+    @responds(200, GroupDetail, "The group", errors=OWNER_ERRORS)
+    @authenticated
+    @json_body(EditGroup)
+    async def update(request: Request, group_id: str, body: EditGroup):
+        group = parse_id(group_id, "id")
+        return json(await groups(request).rename(group, me(request), body.title))
+
+    @bp.patch("/<group_id:str>/owner")
+    @openapi.definition(summary="Hand ownership to another member (owner)", tag="group")
+    @responds(200, GroupDetail, "The group", errors=OWNER_ERRORS)
+    @authenticated
+    @json_body(TransferOwnership)
+    async def transfer(request: Request, group_id: str, body: TransferOwnership):
+        group = parse_id(group_id, "id")
+        return json(await groups(request).transfer(group, me(request), body.new_owner_id))
+
+    @bp.delete("/<group_id:str>/leave")
+    @openapi.definition(
+        summary="Leave a group",
+        description="The owner must transfer ownership first, unless they are the last "
+        "member: then the group is deleted.",
+        tag="group",
+    )
+    @responds(200, MembershipChange, "You left", errors=[401, 404, 409, 422])
+    @authenticated
+    async def leave(request: Request, group_id: str):
+        return json(await groups(request).leave(parse_id(group_id, "id"), me(request)))
+
+    @bp.post("/<group_id:str>/recipient")
+    @openapi.definition(summary="Add a member (owner)", tag="group")
+    @responds(201, MembershipChange, "Added", errors=[*OWNER_ERRORS, 409])
+    @authenticated
+    @json_body(Recipient)
+    async def add_member(request: Request, group_id: str, body: Recipient):
+        group = parse_id(group_id, "id")
+        change = await groups(request).add_member(group, me(request), body.recipient_id)
+        return json(change, status=201)
+
+    @bp.delete("/<group_id:str>/recipient")
+    @openapi.definition(summary="Remove a member (owner)", tag="group")
+    @responds(200, MembershipChange, "Removed", errors=[*OWNER_ERRORS, 409])
+    @authenticated
+    @json_body(Recipient)
+    async def remove_member(request: Request, group_id: str, body: Recipient):
+        group = parse_id(group_id, "id")
+        return json(await groups(request).remove_member(group, me(request), body.recipient_id))
+
+    @bp.post("/<group_id:str>/message")
+    @openapi.definition(
+        summary="Send a message",
+        description="201 with the new message; 200 with the original when `clientId` was "
+        "already used by you (a retry).",
+        tag="group",
+    )
+    @responds(201, GroupMessageOut, "Stored", errors=MEMBER_ERRORS)
+    @authenticated
+    @json_body(SendMessage)
+    async def send(request: Request, group_id: str, body: SendMessage):
+        message, created = await groups(request).send(
+            parse_id(group_id, "id"), me(request), body.content, body.client_id
+        )
+        return json(message, status=201 if created else 200)
+
+    @bp.get("/<group_id:str>/message")
+    @openapi.definition(summary="Message history, newest first (cursor pages)", tag="group")
+    @responds(200, GroupMessages, "A page of messages", errors=MEMBER_ERRORS)
+    @authenticated
+    @query_args(HistoryQuery)
+    async def history(request: Request, group_id: str, query: HistoryQuery):
+        messages, next_cursor = await groups(request).history(
+            parse_id(group_id, "id"), me(request), query
+        )
+        return json({"messages": messages, "nextCursor": next_cursor})
+
+    @bp.patch("/<group_id:str>/message/<message_id:str>")
+    @openapi.definition(summary="Edit your message", tag="group")
+    @responds(200, GroupMessageOut, "Edited", errors=[*OWNER_ERRORS, 409])
+    @authenticated
+    @json_body(EditMessage)
+    async def edit(request: Request, group_id: str, message_id: str, body: EditMessage):
+        message = await groups(request).edit(
+            parse_id(group_id, "id"), me(request), parse_message_id(message_id), body.content
+        )
+        return json(message)
+
+    @bp.delete("/<group_id:str>/message/<message_id:str>")
+    @openapi.definition(
+        summary="Delete a message (author or owner)",
+        description="Leaves a tombstone: `deleted: true`, no content.",
+        tag="group",
+    )
+    @responds(200, GroupMessageOut, "The tombstone", errors=OWNER_ERRORS)
+    @authenticated
+    async def delete(request: Request, group_id: str, message_id: str):
+        message = await groups(request).delete(
+            parse_id(group_id, "id"), me(request), parse_message_id(message_id)
+        )
+        return json(message)
+
+    return bp

@@ -1,0 +1,269 @@
+"""Group rules: membership, ownership and who may do what. The only writer of group models.
+
+Non-members get 404 for everything about a group (its existence is not revealed); members who
+lack a right get 403. Events are published after each change commits, to every member (and to
+the user a removal or departure concerns).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sanic import Sanic
+from tortoise.expressions import Subquery
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
+from plugins.user.models import User
+from plugins.user.schemas import PublicUser
+from sanic_chat import Conflict, Forbidden, NotFound, ValidationFailed
+from sanic_chat.events import Event
+from sanic_chat.messages import HistoryQuery, MessageStore
+
+from .models import Group, GroupMember, GroupMessage
+from .schemas import GroupDetail, GroupMessageOut, GroupSummary, MembershipChange
+
+
+class GroupService:
+    def __init__(self, app: Sanic) -> None:
+        self._events = app.ctx.events
+        self.messages = MessageStore(app, GroupMessage, "group", GroupMessageOut)
+
+    # ---- groups
+
+    async def create(
+        self, owner_id: UUID, title: str, member_ids: list[UUID], first_message: str | None
+    ) -> dict[str, Any]:
+        others = list(dict.fromkeys(m for m in member_ids if m != owner_id))
+        await _require_users(others, "users")
+        async with in_transaction() as connection:
+            group = await Group.create(title=title, owner_id=owner_id, using_db=connection)
+            await GroupMember.bulk_create(
+                [GroupMember(group_id=group.id, user_id=u) for u in [owner_id, *others]],
+                using_db=connection,
+            )
+        detail = await self.detail_of(group)
+        members = _ids(detail)
+        await self._events.publish(Event("group.create", detail, members))
+        if first_message is not None:
+            await self.messages.send(group.id, owner_id, first_message, None, members, group)
+        return detail
+
+    async def list_for(self, user_id: UUID) -> list[dict[str, Any]]:
+        """The user's groups, newest activity first, each with its last message."""
+        groups = await Group.filter(members__user_id=user_id)
+        if not groups:
+            return []
+        ids = [g.id for g in groups]
+        latest = await self.messages.latest(ids)
+        counts = dict(
+            await GroupMember.filter(group_id__in=ids)
+            .group_by("group_id")
+            .annotate(count=Count("id"))
+            .values_list("group_id", "count")
+        )
+        summaries = []
+        for group in groups:
+            last = latest.get(group.id)
+            summaries.append(
+                GroupSummary(
+                    id=group.id,
+                    title=group.title,
+                    owner_id=group.owner_id,
+                    member_count=counts.get(group.id, 0),
+                    created_at=group.created_at,
+                    last_activity_at=last.created_at if last else group.created_at,
+                    last_message=self.messages.serialise(last) if last else None,
+                ).dump()
+            )
+        summaries.sort(key=lambda s: s["lastActivityAt"], reverse=True)
+        return summaries
+
+    async def get(self, group_id: UUID, user_id: UUID) -> dict[str, Any]:
+        group = await self._group_of_member(group_id, user_id)
+        return await self.detail_of(group)
+
+    async def rename(self, group_id: UUID, user_id: UUID, title: str) -> dict[str, Any]:
+        group = await self._group_owned_by(group_id, user_id)
+        group.title = title
+        await group.save(update_fields=["title"])
+        detail = await self.detail_of(group)
+        await self._events.publish(Event("group.update", detail, _ids(detail)))
+        return detail
+
+    async def transfer(self, group_id: UUID, user_id: UUID, new_owner_id: UUID) -> dict[str, Any]:
+        group = await self._group_owned_by(group_id, user_id)
+        if not await _is_member(group_id, new_owner_id):
+            raise ValidationFailed(
+                "The new owner must be a member of the group.",
+                code="not_a_member",
+                errors=[{"field": "body.newOwnerId", "message": "not a member of this group"}],
+            )
+        group.owner_id = new_owner_id
+        await group.save(update_fields=["owner_id"])
+        detail = await self.detail_of(group)
+        await self._events.publish(Event("group.owner.update", detail, _ids(detail)))
+        return detail
+
+    async def leave(self, group_id: UUID, user_id: UUID) -> dict[str, Any]:
+        """Leave; the owner must hand over first, unless they are the last member."""
+        group = await self._group_of_member(group_id, user_id)
+        async with in_transaction() as connection:
+            remaining = (
+                await GroupMember.filter(group_id=group_id)
+                .exclude(user_id=user_id)
+                .using_db(connection)
+                .select_for_update()
+                .values_list("user_id", flat=True)
+            )
+            if group.owner_id == user_id and remaining:
+                raise Conflict(
+                    "Transfer ownership to another member before leaving.",
+                    code="owner_must_transfer",
+                )
+            await (
+                GroupMember.filter(group_id=group_id, user_id=user_id).using_db(connection).delete()
+            )
+            if not remaining:
+                await Group.filter(id=group_id).using_db(connection).delete()
+        detail = await self.detail_of(group) if remaining else None
+        change = await _membership_change(group_id, detail, user_id)
+        await self._events.publish(
+            Event("group.user.leave", change, frozenset(remaining) | {user_id})
+        )
+        return change
+
+    async def add_member(self, group_id: UUID, user_id: UUID, new_id: UUID) -> dict[str, Any]:
+        group = await self._group_owned_by(group_id, user_id)
+        await _require_users([new_id], "recipientId")
+        if await _is_member(group_id, new_id):
+            raise Conflict("That user is already a member.", code="already_member")
+        await GroupMember.create(group_id=group_id, user_id=new_id)
+        detail = await self.detail_of(group)
+        change = await _membership_change(group_id, detail, new_id)
+        await self._events.publish(Event("group.user.add", change, _ids(detail)))
+        return change
+
+    async def remove_member(self, group_id: UUID, user_id: UUID, member_id: UUID) -> dict[str, Any]:
+        group = await self._group_owned_by(group_id, user_id)
+        if member_id == user_id:
+            raise Conflict("The owner leaves through /leave.", code="owner_cannot_be_removed")
+        removed = await GroupMember.filter(group_id=group_id, user_id=member_id).delete()
+        if not removed:
+            raise NotFound("That user is not a member.", code="member_not_found")
+        detail = await self.detail_of(group)
+        change = await _membership_change(group_id, detail, member_id)
+        await self._events.publish(Event("group.user.remove", change, _ids(detail) | {member_id}))
+        return change
+
+    # ---- messages
+
+    async def send(
+        self, group_id: UUID, user_id: UUID, content: str, client_id: UUID | None
+    ) -> tuple[dict[str, Any], bool]:
+        group = await self._group_of_member(group_id, user_id)
+        members = await self.member_ids(group_id)
+        message, created = await self.messages.send(
+            group_id, user_id, content, client_id, members, group
+        )
+        return self.messages.serialise(message), created
+
+    async def history(
+        self, group_id: UUID, user_id: UUID, query: HistoryQuery
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        await self._group_of_member(group_id, user_id)
+        page, next_cursor = await self.messages.page(group_id, query)
+        return [self.messages.serialise(m) for m in page], next_cursor
+
+    async def edit(
+        self, group_id: UUID, user_id: UUID, message_id: int, content: str
+    ) -> dict[str, Any]:
+        await self._group_of_member(group_id, user_id)
+        members = await self.member_ids(group_id)
+        message = await self.messages.edit(group_id, message_id, user_id, content, members)
+        return self.messages.serialise(message)
+
+    async def delete(self, group_id: UUID, user_id: UUID, message_id: int) -> dict[str, Any]:
+        group = await self._group_of_member(group_id, user_id)
+        members = await self.member_ids(group_id)
+        message = await self.messages.delete(group_id, message_id, user_id, group.owner_id, members)
+        return self.messages.serialise(message)
+
+    # ---- for the real-time hub
+
+    async def member_ids(self, group_id: UUID) -> frozenset[UUID]:
+        return frozenset(
+            await GroupMember.filter(group_id=group_id).values_list("user_id", flat=True)
+        )
+
+    async def members_if_member(self, group_id: UUID, user_id: UUID) -> frozenset[UUID]:
+        await self._group_of_member(group_id, user_id)
+        return await self.member_ids(group_id)
+
+    async def contacts(self, user_id: UUID) -> set[UUID]:
+        mine = Subquery(GroupMember.filter(user_id=user_id).values("group_id"))
+        return set(
+            await GroupMember.filter(group_id__in=mine).distinct().values_list("user_id", flat=True)
+        )
+
+    async def changes_since(self, user_id: UUID, since: int, limit: int) -> list[Event]:
+        mine = Subquery(GroupMember.filter(user_id=user_id).values("group_id"))
+        return await self.messages.changes_since(mine, since, limit)
+
+    # ---- helpers
+
+    async def detail_of(self, group: Group) -> dict[str, Any]:
+        users = await User.filter(
+            id__in=Subquery(GroupMember.filter(group_id=group.id).values("user_id"))
+        )
+        owner = next(u for u in users if u.id == group.owner_id)
+        return GroupDetail(
+            id=group.id,
+            title=group.title,
+            owner=PublicUser.model_validate(owner),
+            users=[PublicUser.model_validate(u) for u in sorted(users, key=lambda u: u.username)],
+            created_at=group.created_at,
+        ).dump()
+
+    async def _group_of_member(self, group_id: UUID, user_id: UUID) -> Group:
+        group = await Group.filter(id=group_id, members__user_id=user_id).first()
+        if group is None:
+            raise NotFound("No such group.", code="group_not_found")
+        return group
+
+    async def _group_owned_by(self, group_id: UUID, user_id: UUID) -> Group:
+        group = await self._group_of_member(group_id, user_id)
+        if group.owner_id != user_id:
+            raise Forbidden("Only the group's owner can do this.", code="not_owner")
+        return group
+
+
+async def _is_member(group_id: UUID, user_id: UUID) -> bool:
+    return await GroupMember.exists(group_id=group_id, user_id=user_id)
+
+
+async def _require_users(user_ids: list[UUID], field: str) -> None:
+    if not user_ids:
+        return
+    found = set(await User.filter(id__in=user_ids).values_list("id", flat=True))
+    missing = [u for u in user_ids if u not in found]
+    if missing:
+        raise ValidationFailed(
+            "Some users do not exist.",
+            code="unknown_users",
+            errors=[{"field": f"body.{field}", "message": f"no user {u}"} for u in missing],
+        )
+
+
+async def _membership_change(
+    group_id: UUID, detail: dict[str, Any] | None, user_id: UUID
+) -> dict[str, Any]:
+    user = await User.get(id=user_id)
+    return MembershipChange(
+        group=detail, group_id=group_id, user=PublicUser.model_validate(user)
+    ).dump()
+
+
+def _ids(detail: dict[str, Any]) -> frozenset[UUID]:
+    return frozenset(UUID(u["id"]) for u in detail["users"])

@@ -1,0 +1,371 @@
+"""Messages, one design for every kind of room (groups, 1:1 conversations, plugins' own).
+
+A room plugin subclasses `Message` with the foreign key to its room and builds a `MessageStore`
+for it; storage, ordering, idempotency, history pages, tombstones, serialisation and events are
+written once, here. The plugin keeps what differs: who is a member and who may do what.
+
+Ordering. Every message change (create, edit, delete) takes the next value of one sequence
+shared by all rooms, inside its transaction and under a transaction-scoped advisory lock held
+until commit. So the order of these values is the order of commits: a change that committed
+earlier never has a larger value than one that committed later. A message's `id` is the value
+taken when it was created (the room's order); its `seq` is the value of its latest change, the
+cursor clients resume from.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import Field, StringConstraints, model_validator
+from sanic import Sanic
+from tortoise import Tortoise, fields
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from .awaitables import await_me_maybe
+from .errors import Conflict, Forbidden, NotFound
+from .events import Event
+from .schemas import CamelModel
+
+log = logging.getLogger("sanic_chat.messages")
+
+MAX_CONTENT_CHARS = 4000
+DEFAULT_PAGE = 50
+MAX_PAGE = 100
+SEQUENCE = "chat_message_seq"
+# Any constant: it names the one lock that orders message changes across the service.
+ORDER_LOCK = 7_316_001
+
+MessageContent = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CONTENT_CHARS),
+    Field(description=f"Text, 1-{MAX_CONTENT_CHARS} characters after trimming."),
+]
+
+
+class Message(Model):
+    """Fields every kind of message has. Subclasses add the room foreign key."""
+
+    id = fields.BigIntField(primary_key=True, generated=False)
+    seq = fields.BigIntField(db_index=True, description="Cursor of the latest change.")
+    author = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.CASCADE)
+    content = fields.TextField(null=True, description="NULL once deleted (a tombstone).")
+    client_id = fields.UUIDField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    edited_at = fields.DatetimeField(null=True)
+    deleted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        abstract = True
+
+
+@dataclass
+class MessageDraft:
+    """A message about to be stored, as `chat_before_message_stored` sees it."""
+
+    author_id: UUID
+    room_type: str
+    room_id: UUID
+    content: str
+    client_id: UUID | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Payloads
+# --------------------------------------------------------------------------------------------
+
+
+class MessageAuthor(CamelModel):
+    id: UUID
+    username: str
+
+
+class MessageOut(CamelModel):
+    """A message as clients see it. A deleted one keeps its place with `deleted: true`."""
+
+    id: int = Field(description="Increasing within a room: the room's order.")
+    author: MessageAuthor
+    content: str | None = Field(description="Null when deleted.")
+    client_id: UUID | None = None
+    created_at: datetime
+    edited_at: datetime | None = None
+    deleted: bool = False
+
+
+class SendMessage(CamelModel):
+    content: MessageContent
+    client_id: UUID | None = Field(
+        None,
+        description="Chosen by the client. Retrying with the same clientId returns the "
+        "original message instead of storing a second one.",
+    )
+
+
+class EditMessage(CamelModel):
+    content: MessageContent
+
+
+class HistoryQuery(CamelModel):
+    limit: int = Field(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description=f"1-{MAX_PAGE}.")
+    before: int | None = Field(None, ge=0, description="Only messages older than this id.")
+    after: int | None = Field(None, ge=0, description="Only messages newer than this id.")
+
+    @model_validator(mode="after")
+    def _one_direction(self) -> HistoryQuery:
+        if self.before is not None and self.after is not None:
+            raise ValueError("give at most one of before and after")
+        return self
+
+
+# --------------------------------------------------------------------------------------------
+# Storage
+# --------------------------------------------------------------------------------------------
+
+
+async def next_position(connection: BaseDBAsyncClient) -> int:
+    """Take the next position in the one order of message changes (see the module doc).
+
+    Must run inside the writing transaction: on PostgreSQL the advisory lock is held until it
+    commits. SQLite runs one write transaction at a time anyway.
+    """
+    if connection.capabilities.dialect == "postgres":
+        _, rows = await connection.execute_query(
+            f"SELECT pg_advisory_xact_lock({ORDER_LOCK}), nextval('{SEQUENCE}') AS position"
+        )
+        return rows[0]["position"]
+    tables = [
+        model._meta.db_table
+        for model in Tortoise.apps["models"].values()
+        if issubclass(model, Message)
+    ]
+    highest = " UNION ALL ".join(f'SELECT MAX(seq) AS seq FROM "{table}"' for table in tables)
+    _, rows = await connection.execute_query(
+        f"SELECT COALESCE(MAX(seq), 0) + 1 AS position FROM ({highest})"
+    )
+    return rows[0]["position"]
+
+
+class MessageStore:
+    """Messages of one kind of room: `room_field` names the foreign key on `model`."""
+
+    def __init__(self, app: Sanic, model: type[Message], room_type: str, out: type[MessageOut]):
+        self._app = app
+        self.model = model
+        self.room_type = room_type
+        self._room_key = f"{room_type}_id"
+        self._out = out
+
+    # ---- reading
+
+    def serialise(self, message: Message) -> dict[str, Any]:
+        deleted = message.deleted_at is not None
+        return self._out.model_validate(
+            {
+                "id": message.id,
+                self._room_key: getattr(message, self._room_key),
+                "author": {"id": message.author.id, "username": message.author.username},
+                "content": None if deleted else message.content,
+                "client_id": message.client_id,
+                "created_at": message.created_at,
+                "edited_at": message.edited_at,
+                "deleted": deleted,
+            }
+        ).dump()
+
+    async def page(self, room_id: UUID, query: HistoryQuery) -> tuple[list[Message], int | None]:
+        """One page of a room's history, newest first, and the id to ask `before` next.
+
+        Keyset pagination on the (room, id) index: any page costs what the first does.
+        """
+        rows = self.model.filter(**{self._room_key: room_id})
+        if query.before is not None:
+            rows = rows.filter(id__lt=query.before)
+        if query.after is not None:
+            # The `limit` messages right after `after`, still returned newest first.
+            newer = await (
+                rows.filter(id__gt=query.after)
+                .order_by("id")
+                .limit(query.limit)
+                .select_related("author")
+            )
+            return newer[::-1], None
+        page = await rows.order_by("-id").limit(query.limit + 1).select_related("author")
+        more = len(page) > query.limit
+        page = page[: query.limit]
+        return page, (page[-1].id if more else None)
+
+    async def latest(self, room_ids: list[UUID]) -> dict[UUID, Message]:
+        """The newest message of each room, in two index lookups' worth of queries."""
+        if not room_ids:
+            return {}
+        table = self.model._meta.db_table
+        room_table = self.model._meta.fields_map[self.room_type].related_model._meta.db_table
+        connection = self.model._meta.db
+        if connection.capabilities.dialect == "postgres":
+            placeholders = ", ".join(f"${n}" for n in range(1, len(room_ids) + 1))
+        else:
+            placeholders = ", ".join(["?"] * len(room_ids))
+        # A correlated MAX per room is one backward step on the (room, id) index each.
+        sql = (
+            f'SELECT (SELECT MAX(m.id) FROM "{table}" m WHERE m."{self._room_key}" = r.id) '
+            f'AS last_id FROM "{room_table}" r WHERE r.id IN ({placeholders})'
+        )
+        _, rows = await connection.execute_query(sql, [str(r) for r in room_ids])
+        ids = [row["last_id"] for row in rows if row["last_id"] is not None]
+        messages = await self.model.filter(id__in=ids).select_related("author")
+        return {getattr(m, self._room_key): m for m in messages}
+
+    async def get(self, room_id: UUID, message_id: int) -> Message:
+        message = await self.model.get_or_none(
+            id=message_id, **{self._room_key: room_id}
+        ).select_related("author")
+        if message is None:
+            raise NotFound("No such message.", code="message_not_found")
+        return message
+
+    async def changes_since(self, room_ids_query: Any, since: int, limit: int) -> list[Event]:
+        """Message events after cursor `since` in the given rooms, oldest first (resume)."""
+        changed = await (
+            self.model.filter(seq__gt=since, **{f"{self._room_key}__in": room_ids_query})
+            .order_by("seq")
+            .limit(limit)
+            .select_related("author")
+        )
+        events = []
+        for message in changed:
+            if message.deleted_at is not None:
+                action = "delete"
+            elif message.id > since:
+                action = "create"  # created while the client was away: its latest state
+            else:
+                action = "edit"
+            events.append(self._event(action, message, frozenset()))
+        return events
+
+    # ---- writing
+
+    async def send(
+        self,
+        room_id: UUID,
+        author_id: UUID,
+        content: str,
+        client_id: UUID | None,
+        recipients: frozenset[UUID],
+        room: Any = None,
+    ) -> tuple[Message, bool]:
+        """Store a message (or find the one this `client_id` already stored); publish it.
+
+        Returns the message and whether it is new. The unique (author, client_id) constraint is
+        what makes retries safe under concurrency; the first lookup only saves a lock.
+        """
+        draft = MessageDraft(author_id, self.room_type, room_id, content, client_id)
+        for result in self._app.ctx.plugins.hook.chat_before_message_stored(draft=draft):
+            await await_me_maybe(result)
+        if client_id is not None:
+            existing = await self._by_client_id(author_id, client_id)
+            if existing is not None:
+                return existing, False
+        try:
+            async with in_transaction() as connection:
+                position = await next_position(connection)
+                message = await self.model.create(
+                    id=position,
+                    seq=position,
+                    author_id=author_id,
+                    content=draft.content,
+                    client_id=client_id,
+                    using_db=connection,
+                    **{self._room_key: room_id},
+                )
+        except IntegrityError:
+            existing = await self._by_client_id(author_id, client_id) if client_id else None
+            if existing is None:
+                raise
+            return existing, False
+        await message.fetch_related("author")
+        await self._notify_stored(message, room)
+        await self._publish("create", message, recipients)
+        return message, True
+
+    async def edit(
+        self,
+        room_id: UUID,
+        message_id: int,
+        user_id: UUID,
+        content: str,
+        recipients: frozenset[UUID],
+    ) -> Message:
+        message = await self.get(room_id, message_id)
+        if message.author_id != user_id:
+            raise Forbidden("Only the author can edit a message.", code="not_author")
+        if message.deleted_at is not None:
+            raise Conflict("A deleted message cannot be edited.", code="message_deleted")
+        message = await self._change(message, content=content, edited_at=_now())
+        await self._publish("edit", message, recipients)
+        return message
+
+    async def delete(
+        self,
+        room_id: UUID,
+        message_id: int,
+        user_id: UUID,
+        moderator_id: UUID | None,
+        recipients: frozenset[UUID],
+    ) -> Message:
+        """Replace a message by its tombstone. The author may, and so may `moderator_id`."""
+        message = await self.get(room_id, message_id)
+        if user_id not in (message.author_id, moderator_id):
+            raise Forbidden("Only the author can delete this message.", code="not_author")
+        if message.deleted_at is not None:
+            return message  # already a tombstone: deleting again changes nothing
+        message = await self._change(message, content=None, deleted_at=_now())
+        await self._publish("delete", message, recipients)
+        return message
+
+    async def _change(self, message: Message, **changes: Any) -> Message:
+        async with in_transaction() as connection:
+            position = await next_position(connection)
+            await (
+                self.model.filter(id=message.id)
+                .using_db(connection)
+                .update(seq=position, **changes)
+            )
+        for name, value in changes.items():
+            setattr(message, name, value)
+        message.seq = position
+        return message
+
+    async def _by_client_id(self, author_id: UUID, client_id: UUID) -> Message | None:
+        return await self.model.get_or_none(
+            author_id=author_id, client_id=client_id
+        ).select_related("author")
+
+    async def _notify_stored(self, message: Message, room: Any) -> None:
+        try:
+            for result in self._app.ctx.plugins.hook.chat_message_stored(
+                message=message, room=room
+            ):
+                await await_me_maybe(result)
+        except Exception:
+            log.exception("a chat_message_stored hook failed")
+
+    def _event(self, action: str, message: Message, recipients: frozenset[UUID]) -> Event:
+        return Event(
+            f"{self.room_type}.message.{action}",
+            self.serialise(message),
+            recipients,
+            cursor=message.seq,
+        )
+
+    async def _publish(self, action: str, message: Message, recipients: frozenset[UUID]) -> None:
+        await self._app.ctx.events.publish(self._event(action, message, recipients))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
