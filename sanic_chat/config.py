@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     plugins_disabled: Annotated[list[str], NoDecode] = Field(
         default_factory=list, alias="PLUGINS_DISABLED"
     )
+    # A resuming client missing more message changes than this is told to reload via REST.
+    resume_max_events: int = Field(2000, alias="RESUME_MAX_EVENTS", ge=1, le=100_000)
     trace_plugins: bool = Field(False, alias="TRACE_PLUGINS")
 
     _split_lists = field_validator("cors_origins", "plugins_disabled", mode="before")(_comma_list)

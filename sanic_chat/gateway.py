@@ -41,8 +41,6 @@ log = logging.getLogger("sanic_chat.gateway")
 
 # Frames above this are refused by closing with 1009 (the websockets library enforces it).
 MAX_FRAME_BYTES = 64 * 1024
-# A resume that would replay more than this tells the client to reload through REST instead.
-MAX_REPLAY_EVENTS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,13 +173,14 @@ async def _ready_data(app: Sanic, user_id: UUID) -> dict[str, Any]:
 
 async def _replay(app: Sanic, connection: Connection, since: int) -> None:
     """Send the message events missed after `since`, then release the held live ones."""
+    limit = app.ctx.settings.resume_max_events
     events: list[Event] = []
     for contribution in app.ctx.plugins.hook.chat_changes_since(
-        app=app, user_id=connection.user_id, since=since, limit=MAX_REPLAY_EVENTS + 1
+        app=app, user_id=connection.user_id, since=since, limit=limit + 1
     ):
         events.extend(await await_me_maybe(contribution))
     events.sort(key=lambda event: event.cursor or 0)
-    if len(events) > MAX_REPLAY_EVENTS:
+    if len(events) > limit:
         # Too much to replay: say so, and let the client reload through REST.
         connection.send(encode_frame("resync", {"reason": "gap_too_large"}))
         connection.release_live_events(None)

@@ -99,8 +99,12 @@ class Client:
 
     def __init__(self, ws: Any) -> None:
         self.ws = ws
+        # Frames read while waiting for a command's answer, kept for `frame()`.
+        self._backlog: list[dict[str, Any]] = []
 
     async def frame(self, timeout: float = FRAME_SECONDS) -> dict[str, Any]:
+        if self._backlog:
+            return self._backlog.pop(0)
         return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
 
     async def next_of(self, *types: str, timeout: float = FRAME_SECONDS) -> dict[str, Any]:
@@ -122,9 +126,10 @@ class Client:
     async def command(self, command_type: str, data: dict[str, Any], ref: str) -> dict[str, Any]:
         await self.ws.send(json.dumps({"type": command_type, "ref": ref, "data": data}))
         while True:
-            frame = await self.frame()
+            frame = json.loads(await asyncio.wait_for(self.ws.recv(), FRAME_SECONDS))
             if frame["type"] in ("ack", "error") and frame.get("ref") == ref:
                 return frame
+            self._backlog.append(frame)
 
 
 async def connect(server: LiveServer, token: str | None = None, **params: str) -> Client:
