@@ -25,3 +25,17 @@ async def first_answer(results: list[Any]) -> Any:
         elif inspect.iscoroutine(result):
             result.close()  # never awaited: close it quietly
     return answer
+
+
+async def await_all(results: list[Any]) -> list[Any]:
+    """Every hook result, awaited in order. If one fails, the rest are closed unawaited."""
+    answers = []
+    for index, result in enumerate(results):
+        try:
+            answers.append(await await_me_maybe(result))
+        except BaseException:
+            for pending in results[index + 1 :]:
+                if inspect.iscoroutine(pending):
+                    pending.close()
+            raise
+    return answers

@@ -141,14 +141,22 @@ class RedisBroker:
                 log.error("could not publish %d events to Redis: %s", len(batch), exc)
                 await asyncio.sleep(RECONNECT_DELAYS[0])
 
+    # Presence is best effort: without Redis a connection still works, it is only not announced.
     async def connected(self, user_id: UUID) -> bool:
-        return await self._redis.hincrby(PRESENCE_KEY, str(user_id), 1) == 1
+        try:
+            return await self._redis.hincrby(PRESENCE_KEY, str(user_id), 1) == 1
+        except Exception as exc:
+            log.warning("presence not counted (Redis: %s)", exc)
+            return False
 
     async def disconnected(self, user_id: UUID) -> bool:
-        left = await self._redis.hincrby(PRESENCE_KEY, str(user_id), -1)
-        if left <= 0:
-            await self._redis.hdel(PRESENCE_KEY, str(user_id))
-            return True
+        try:
+            left = await self._redis.hincrby(PRESENCE_KEY, str(user_id), -1)
+            if left <= 0:
+                await self._redis.hdel(PRESENCE_KEY, str(user_id))
+                return True
+        except Exception as exc:
+            log.warning("presence not counted (Redis: %s)", exc)
         return False
 
     async def _read_forever(self) -> None:

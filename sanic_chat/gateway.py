@@ -19,7 +19,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, model_validator
 from sanic import Request, Sanic
 
-from .awaitables import await_me_maybe, first_answer
+from .awaitables import await_all, first_answer
 from .broker import Broker, LocalBroker, RedisBroker
 from .config import ConfigError
 from .errors import BadRequest, ChatError, NotFound, problem_body
@@ -152,8 +152,8 @@ async def websocket(request: Request, ws: Any) -> None:
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await writer
-        if counted and await app.ctx.broker.disconnected(user.id):
-            await _announce_presence(app, user.id, "offline")
+        if counted:
+            await _went_offline(app, user.id)
 
 
 def _since(request: Request) -> int | bool | None:
@@ -166,19 +166,22 @@ def _since(request: Request) -> int | bool | None:
 
 async def _ready_data(app: Sanic, user_id: UUID) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for contribution in app.ctx.plugins.hook.chat_ready_data(app=app, user_id=user_id):
-        data.update(await await_me_maybe(contribution))
+    for contribution in await await_all(
+        app.ctx.plugins.hook.chat_ready_data(app=app, user_id=user_id)
+    ):
+        data.update(contribution)
     return data
 
 
 async def _replay(app: Sanic, connection: Connection, since: int) -> None:
     """Send the message events missed after `since`, then release the held live ones."""
     limit = app.ctx.settings.resume_max_events
-    events: list[Event] = []
-    for contribution in app.ctx.plugins.hook.chat_changes_since(
-        app=app, user_id=connection.user_id, since=since, limit=limit + 1
-    ):
-        events.extend(await await_me_maybe(contribution))
+    contributions = await await_all(
+        app.ctx.plugins.hook.chat_changes_since(
+            app=app, user_id=connection.user_id, since=since, limit=limit + 1
+        )
+    )
+    events = [event for contribution in contributions for event in contribution]
     events.sort(key=lambda event: event.cursor or 0)
     if len(events) > limit:
         # Too much to replay: say so, and let the client reload through REST.
@@ -190,11 +193,19 @@ async def _replay(app: Sanic, connection: Connection, since: int) -> None:
     connection.release_live_events(events[-1].cursor if events else since)
 
 
+async def _went_offline(app: Sanic, user_id: UUID) -> None:
+    # Runs while the socket is torn down, possibly during shutdown: a failure here must not
+    # turn a closed connection into an error.
+    try:
+        if await app.ctx.broker.disconnected(user_id):
+            await _announce_presence(app, user_id, "offline")
+    except (Exception, asyncio.CancelledError) as exc:
+        log.warning("offline presence of %s not announced: %r", user_id, exc)
+
+
 async def _announce_presence(app: Sanic, user_id: UUID, status: str) -> None:
-    audience: set[UUID] = set()
-    for contribution in app.ctx.plugins.hook.chat_contacts(app=app, user_id=user_id):
-        audience.update(await await_me_maybe(contribution))
-    audience.discard(user_id)
+    contacts = await await_all(app.ctx.plugins.hook.chat_contacts(app=app, user_id=user_id))
+    audience: set[UUID] = set().union(*contacts) - {user_id}
     if audience:
         event = Event("presence", {"userId": str(user_id), "status": status}, frozenset(audience))
         await app.ctx.events.publish(event)
@@ -203,7 +214,10 @@ async def _announce_presence(app: Sanic, user_id: UUID, status: str) -> None:
 async def _read_commands(app: Sanic, connection: Connection) -> None:
     # Commands of one connection run one at a time, so its acks come back in order.
     while True:
-        raw = await connection.ws.recv()
+        try:
+            raw = await connection.ws.recv()
+        except asyncio.CancelledError:
+            return  # Sanic cancels the read when the connection is torn down
         if raw is None:
             return
         connection.send(await _answer(app, connection, raw))

@@ -1,0 +1,185 @@
+"""Several workers and several servers joined through Redis, and Redis going away."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+import websockets
+
+from tests.live import connect, free_port, live_server, register
+
+
+async def new_group(http, owner, *members):
+    response = await http.post(
+        "/api/group",
+        json={"title": "cluster", "users": [m["id"] for m in members]},
+        headers=owner["headers"],
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+async def post_message(http, account, group_id, content):
+    response = await http.post(
+        f"/api/group/{group_id}/message", json={"content": content}, headers=account["headers"]
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_more_than_one_worker_without_redis_is_refused(server_env, tmp_path):
+    env = {k: v for k, v in server_env.items() if k != "REDIS_URL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "sanic_chat", "serve", "--workers", "2", "--port", "1"],
+        env={"PATH": "/usr/bin:/bin", **env},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "WORKERS" in lines[0]
+    assert "REDIS_URL" in lines[0]
+
+
+async def test_two_servers_deliver_to_each_others_clients(server_env, redis_url, tmp_path):
+    env = {**server_env, "REDIS_URL": redis_url}
+    with live_server(env, cwd=tmp_path) as one, live_server(env, cwd=tmp_path) as two:
+        async with httpx.AsyncClient(base_url=one.http) as http:
+            alice, bob = await register(http, "alice"), await register(http, "bob")
+            eve = await register(http, "eve")
+            group_id = await new_group(http, alice, bob)
+            alice_on_one = await connect(one, alice["token"])
+            alice_on_two = await connect(two, alice["token"])
+            eve_on_two = await connect(two, eve["token"])
+
+            bob_on_two = await connect(two, bob["token"])
+            # Presence crosses servers: bob's first device anywhere.
+            assert (await alice_on_one.next_of("presence"))["data"]["status"] == "online"
+
+            sent = await bob_on_two.command(
+                "group.message.send", {"groupId": group_id, "content": "across"}, ref="x"
+            )
+            for client in (alice_on_one, alice_on_two, bob_on_two):
+                event = await client.next_of("group.message.create")
+                assert event["data"]["id"] == sent["data"]["id"]
+            await eve_on_two.nothing_of("group.message.create")
+
+            # And REST on server one reaches a socket on server two.
+            rest = await post_message(http, alice, group_id, "back")
+            assert (await bob_on_two.next_of("group.message.create"))["data"]["id"] == rest["id"]
+
+            await bob_on_two.command("typing", {"groupId": group_id}, ref="t")
+            assert (await alice_on_one.next_of("typing"))["data"]["userId"] == bob["id"]
+            for client in (alice_on_one, alice_on_two, eve_on_two, bob_on_two):
+                await client.ws.close()
+
+
+async def test_two_workers_deliver_to_every_device(server_env, redis_url, tmp_path):
+    env = {**server_env, "REDIS_URL": redis_url}
+    with live_server(env, workers=2, cwd=tmp_path) as server:
+        assert server.log().count("Starting worker") == 2
+        async with httpx.AsyncClient(base_url=server.http) as http:
+            alice, bob = await register(http, "alice"), await register(http, "bob")
+            group_id = await new_group(http, alice, bob)
+            # Enough devices that both workers hold some of them.
+            devices = [await connect(server, alice["token"]) for _ in range(8)]
+            bob_ws = await connect(server, bob["token"])
+            for n in range(5):
+                await bob_ws.command(
+                    "group.message.send", {"groupId": group_id, "content": f"m{n}"}, ref=str(n)
+                )
+            for device in devices:
+                got = [
+                    (await device.next_of("group.message.create"))["data"]["content"]
+                    for _ in range(5)
+                ]
+                assert got == [f"m{n}" for n in range(5)]
+            for client in (*devices, bob_ws):
+                await client.ws.close()
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of this test's own, which it may stop and start again."""
+    if shutil.which("redis-server") is None:
+        pytest.fail("this test needs the redis-server binary", pytrace=False)
+    port = free_port()
+
+    def start():
+        process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(tmp_path),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with httpx.Client() as _:
+                    import socket
+
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    return process
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("redis-server did not start")
+
+    handle = {"process": start(), "start": start, "url": f"redis://127.0.0.1:{port}/0"}
+    yield handle
+    handle["process"].terminate()
+    handle["process"].wait(timeout=10)
+
+
+async def test_redis_outage_makes_clients_resume_and_nothing_is_lost(
+    server_env, private_redis, tmp_path
+):
+    env = {**server_env, "REDIS_URL": private_redis["url"]}
+    with live_server(env, cwd=tmp_path) as server:
+        async with httpx.AsyncClient(base_url=server.http) as http:
+            alice, bob = await register(http, "alice"), await register(http, "bob")
+            group_id = await new_group(http, alice, bob)
+            alice_ws = await connect(server, alice["token"])
+            await post_message(http, bob, group_id, "before")
+            cursor = (await alice_ws.next_of("group.message.create"))["cursor"]
+
+            private_redis["process"].kill()
+            private_redis["process"].wait()
+            during = await post_message(http, bob, group_id, "during the outage")
+            await asyncio.sleep(0.5)
+            private_redis["process"] = private_redis["start"]()
+
+            # Once the worker is back on Redis it cannot vouch for what crossed meanwhile.
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                while True:
+                    frame = await alice_ws.frame(timeout=15)
+                    if frame["type"] == "group.message.create":
+                        cursor = frame["cursor"]
+            assert closed.value.rcvd.code == 4503
+
+            back = await connect(server, alice["token"], since=cursor)
+            after = await post_message(http, bob, group_id, "after")
+            received = []
+            while after["id"] not in received:
+                received.append((await back.next_of("group.message.create"))["data"]["id"])
+            assert during["id"] in received or int(cursor) >= during["id"]
+            assert len(received) == len(set(received))
+            await back.ws.close()
