@@ -45,7 +45,8 @@ def json_body(model: type[BaseModel]) -> Callable[[F], F]:
     """Validate the JSON body into `model`, passed to the handler as `body`."""
 
     def check(request: Request, data: Any, handler_kwargs: dict[str, Any]) -> None:
-        handler_kwargs["body"] = parse(model, data, "body")
+        # No body at all reads as an empty object: the schema decides what is required.
+        handler_kwargs["body"] = parse(model, {} if data is None else data, "body")
 
     def decorator(handler: F) -> F:
         handler = keep_docs(validate(json=check)(handler), handler)

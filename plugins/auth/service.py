@@ -83,18 +83,18 @@ class AuthService:
                 id=claims.token_id, used_at=None, revoked_at=None
             ).update(used_at=now)
             stored = await RefreshToken.get_or_none(id=claims.token_id)
-            if stored is None:
-                raise Unauthorized("Unknown refresh token.", code="invalid_token")
-            if not claimed:
-                await self._revoke_family(stored.family_id, now)
-                reused = stored.used_at is not None
-                raise Unauthorized(
-                    "This refresh token was already used; the session is revoked."
-                    if reused
-                    else "This refresh token was revoked.",
-                    code="refresh_token_reused" if reused else "refresh_token_revoked",
-                )
-            return await self._start_session(stored.user_id, family_id=stored.family_id)
+            if stored is not None and claimed:
+                return await self._start_session(stored.user_id, family_id=stored.family_id)
+        if stored is None:
+            raise Unauthorized("Unknown refresh token.", code="invalid_token")
+        # Outside the transaction above: the revocation must stay when the refusal is raised.
+        await self._revoke_family(stored.family_id, now)
+        if stored.used_at is not None:
+            raise Unauthorized(
+                "This refresh token was already used; the session is revoked.",
+                code="refresh_token_reused",
+            )
+        raise Unauthorized("This refresh token was revoked.", code="refresh_token_revoked")
 
     async def logout(self, refresh_token: str) -> None:
         """Revoke the session the token belongs to. Unknown or bad tokens change nothing."""
