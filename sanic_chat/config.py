@@ -20,6 +20,7 @@ log = logging.getLogger("sanic_chat")
 
 DEFAULT_DATABASE_URL = "sqlite://sanic-chat.sqlite3"
 DATABASE_SCHEMES = {"postgres", "postgresql", "sqlite"}
+MIN_SECRET_BYTES = 32
 GENERATED_SECRETS = ("JWT_ACCESS_SECRET", "REFRESH_TOKEN_SECRET")
 
 
@@ -78,6 +79,14 @@ class Settings(BaseSettings):
             raise ValueError(f"scheme must be one of {sorted(DATABASE_SCHEMES)}, got {scheme!r}")
         return value
 
+    @field_validator("jwt_access_secret", "refresh_token_secret")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        # RFC 7518 3.2: an HS256 key shorter than the hash is weak (PyJWT warns as well).
+        if value and len(value.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes")
+        return value
+
     @field_validator("redis_url")
     @classmethod
     def _known_redis(cls, value: str | None) -> str | None:
@@ -88,9 +97,13 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _workers_need_a_broker(self) -> Settings:
+    def _consistent(self) -> Settings:
         if self.workers > 1 and not self.redis_url:
-            raise ValueError("more than one worker needs REDIS_URL, or events cannot cross them")
+            raise ValueError(
+                "WORKERS: more than one worker needs REDIS_URL, or events cannot cross them"
+            )
+        if self.jwt_access_secret and self.jwt_access_secret == self.refresh_token_secret:
+            raise ValueError("REFRESH_TOKEN_SECRET: must differ from JWT_ACCESS_SECRET")
         return self
 
     @property
@@ -104,10 +117,11 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        # Field errors name their variable; the cross-field check names WORKERS.
-        variable = first["loc"][0] if first["loc"] else "WORKERS"
         message = first["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"invalid {variable}: {message}") from None
+        if first["loc"]:
+            raise ConfigError(f"invalid {first['loc'][0]}: {message}") from None
+        # Cross-field checks start their message with the variable they blame.
+        raise ConfigError(f"invalid {message}") from None
 
 
 def ensure_development_secrets() -> list[str]:

@@ -274,7 +274,7 @@ async def test_protected_routes_refuse_bad_access_tokens(client, register):
             "invalid_token",
         ),
         "wrong secret": (
-            signed("another-secret-0123456789abcdef", sub=account.id),
+            signed("another-secret-0123456789abcdef-0123", sub=account.id),
             "invalid_token",
         ),
         "no jti": (signed(sub=account.id, jti=None), "invalid_token"),
