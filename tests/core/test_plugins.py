@@ -1,0 +1,225 @@
+"""Plugins: an outside package found by its entry point, blocking, and start-up checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+
+import pluggy
+import pytest
+
+from sanic_chat.app import create_app
+from sanic_chat.config import ConfigError, load_settings
+from sanic_chat.events import Event
+from sanic_chat.plugins import build_plugin_manager
+from tests.settings import TEST_SETTINGS
+
+PLUGIN = '''
+"""An outside plugin: bookmarks on messages, with its own model, route and event hook."""
+from sanic import Blueprint
+from sanic.response import json
+
+from sanic_chat import authenticated, hookimpl
+
+SEEN_EVENTS = []
+
+
+@hookimpl
+def chat_register_models():
+    return ["chat_bookmarks.models"]
+
+
+@hookimpl
+def chat_register_blueprints():
+    bp = Blueprint("bookmarks", url_prefix="/api/bookmarks")
+
+    @bp.post("/")
+    @authenticated
+    async def add(request):
+        from .models import Bookmark
+
+        mark = await Bookmark.create(user_id=request.ctx.user.id, note=request.json["note"])
+        return json({"id": mark.id, "note": mark.note}, status=201)
+
+    @bp.get("/")
+    @authenticated
+    async def mine(request):
+        from .models import Bookmark
+
+        notes = await Bookmark.filter(user_id=request.ctx.user.id).values_list("note", flat=True)
+        return json({"notes": list(notes)})
+
+    return [bp]
+
+
+@hookimpl
+def chat_event_published(event):
+    SEEN_EVENTS.append(event.name)
+'''
+
+MODELS = """
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Bookmark(Model):
+    id = fields.IntField(primary_key=True)
+    user = fields.ForeignKeyField("models.User", related_name=False)
+    note = fields.CharField(max_length=200)
+
+    class Meta:
+        table = "bookmarks"
+"""
+
+
+def install_outside_plugin(root, name: str = "chat_bookmarks", source: str = PLUGIN) -> None:
+    """Lay out `name` as an installed distribution declaring a `sanic_chat` entry point."""
+    package = root / name
+    package.mkdir()
+    (package / "__init__.py").write_text(textwrap.dedent(source))
+    (package / "models.py").write_text(textwrap.dedent(MODELS))
+    info = root / f"{name}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[sanic_chat]\nbookmarks = {name}\n")
+
+
+@pytest.fixture
+def outside_plugin(tmp_path, monkeypatch):
+    install_outside_plugin(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield tmp_path
+    for module in [m for m in sys.modules if m.startswith("chat_bookmarks")]:
+        del sys.modules[module]
+
+
+@pytest.fixture
+async def bookmarks_table(db):
+    # A real plugin ships a migration for its tables; this test creates its one table itself.
+    await db.execute(
+        "CREATE TABLE bookmarks (id SERIAL PRIMARY KEY, "
+        "user_id UUID NOT NULL REFERENCES users (id), note VARCHAR(200) NOT NULL)"
+    )
+    yield
+    await db.execute("DROP TABLE bookmarks")
+
+
+async def test_an_installed_package_is_a_plugin(outside_plugin, bookmarks_table, database_url):
+    app = create_app(load_settings(DATABASE_URL=database_url, **TEST_SETTINGS))
+    assert app.ctx.plugins.has_plugin("bookmarks")
+    client = app.asgi_client
+    name = f"bm_{uuid.uuid4().hex[:8]}"
+    await client.post(
+        "/api/auth/register",
+        json={"email": f"{name}@example.test", "username": name, "password": "long password"},
+    )
+    _, response = await client.post(
+        "/api/auth/login", json={"username": name, "password": "long password"}
+    )
+    headers = {"Authorization": f"Bearer {response.json['accessToken']}"}
+
+    _, response = await client.post("/api/bookmarks", json={"note": "read later"}, headers=headers)
+    assert response.status == 201
+    _, response = await client.get("/api/bookmarks", headers=headers)
+    assert response.json == {"notes": ["read later"]}
+    _, response = await client.get("/api/bookmarks")
+    assert response.status == 401  # the core's guard works for outside routes too
+
+    import chat_bookmarks
+
+    await app.ctx.events.publish(Event("group.create", {}, frozenset()))
+    assert chat_bookmarks.SEEN_EVENTS == ["group.create"]
+
+
+def test_the_cli_lists_it_and_plugins_disabled_blocks_it(outside_plugin, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(outside_plugin)}
+    listing = subprocess.run(
+        [sys.executable, "-m", "sanic_chat", "plugins"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert listing.returncode == 0, listing.stderr
+    assert "bookmarks" in listing.stdout
+    assert "chat_bookmarks 0.1" in listing.stdout
+    for built_in in ("auth", "user", "group", "conversation"):
+        assert built_in in listing.stdout
+
+    blocked = subprocess.run(
+        [sys.executable, "-m", "sanic_chat", "plugins"],
+        env={**env, "PLUGINS_DISABLED": "bookmarks,conversation"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert "bookmarks        disabled by PLUGINS_DISABLED" in blocked.stdout
+    manager = build_plugin_manager(load_settings(PLUGINS_DISABLED="bookmarks,conversation"))
+    assert not manager.has_plugin("bookmarks")
+    assert manager.has_plugin("group")
+
+
+def test_disabling_a_default_plugin_removes_its_routes(database_url):
+    settings = load_settings(DATABASE_URL=database_url, PLUGINS_DISABLED="group", **TEST_SETTINGS)
+    app = create_app(settings)
+    paths = {route.path for route in app.router.routes}
+    assert not any(path.startswith("api/group") for path in paths)
+    assert any(path.startswith("api/conversation") for path in paths)
+    assert "group.message.send" not in app.ctx.commands
+
+
+def test_essential_plugins_cannot_be_disabled():
+    with pytest.raises(ConfigError, match="^invalid PLUGINS_DISABLED: auth cannot be disabled"):
+        build_plugin_manager(load_settings(PLUGINS_DISABLED="auth"))
+
+
+def test_a_misspelled_hook_is_refused_at_start():
+    class Misspelled:
+        from sanic_chat import hookimpl
+
+        @hookimpl
+        def chat_register_modles(self):
+            return []
+
+    with pytest.raises(pluggy.PluginValidationError):
+        build_plugin_manager(load_settings(), [Misspelled()])
+
+
+def test_two_models_with_one_name_are_refused(tmp_path, monkeypatch, database_url):
+    package = tmp_path / "clashing_plugin"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "from sanic_chat import hookimpl\n\n"
+        "@hookimpl\ndef chat_register_models():\n    return ['clashing_plugin.models']\n"
+    )
+    (package / "models.py").write_text(
+        "from tortoise import fields\nfrom tortoise.models import Model\n\n"
+        "class Group(Model):\n    id = fields.IntField(primary_key=True)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import clashing_plugin
+
+    settings = load_settings(DATABASE_URL=database_url, **TEST_SETTINGS)
+    with pytest.raises(ConfigError, match="model Group is declared by both"):
+        create_app(settings, plugins=[clashing_plugin])
+
+
+def test_two_plugins_claiming_one_command_are_refused(database_url):
+    from sanic_chat import hookimpl
+
+    class Impostor:
+        @hookimpl
+        def chat_register_commands(self):
+            async def handler(context, data):
+                return {}
+
+            return {"group.message.send": handler}
+
+    settings = load_settings(DATABASE_URL=database_url, **TEST_SETTINGS)
+    with pytest.raises(ConfigError, match="registered twice"):
+        create_app(settings, plugins=[Impostor()])
