@@ -96,9 +96,9 @@ def test_dotenv_and_lists(tmp_path):
 
 
 def test_cross_field_rules():
-    with pytest.raises(ConfigError, match="^invalid WORKERS: "):
+    with pytest.raises(ConfigError, match=r"^invalid WORKERS: "):
         load_settings(WORKERS=2)
     assert load_settings(WORKERS=2, REDIS_URL="redis://localhost:6379/0").workers == 2
     secret = "s" * 40
-    with pytest.raises(ConfigError, match="^invalid REFRESH_TOKEN_SECRET: "):
+    with pytest.raises(ConfigError, match=r"^invalid REFRESH_TOKEN_SECRET: "):
         load_settings(JWT_ACCESS_SECRET=secret, REFRESH_TOKEN_SECRET=secret)

@@ -174,7 +174,7 @@ def test_disabling_a_default_plugin_removes_its_routes(database_url):
 
 
 def test_essential_plugins_cannot_be_disabled():
-    with pytest.raises(ConfigError, match="^invalid PLUGINS_DISABLED: auth cannot be disabled"):
+    with pytest.raises(ConfigError, match=r"^invalid PLUGINS_DISABLED: auth cannot be disabled"):
         build_plugin_manager(load_settings(PLUGINS_DISABLED="auth"))
 
 
