@@ -1,0 +1,125 @@
+"""The schema: migrations agree with the models, `db upgrade`, the embedded SQLite default."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from aerich import Command
+from tortoise import Tortoise
+
+from sanic_chat.config import load_settings
+from sanic_chat.db import APP_LABEL, config_for, migrations_location
+from tests.live import free_port
+from tests.settings import TEST_SETTINGS
+
+
+async def test_models_and_migrations_agree(database_url, tmp_path):
+    """A model change without its migration fails here: `aerich migrate` would write one."""
+    location = tmp_path / "migrations"
+    shutil.copytree(migrations_location(), location)
+    config = config_for(load_settings(DATABASE_URL=database_url, **TEST_SETTINGS))
+    # Earlier tests leave Tortoise marked as initialised with its connections closed; aerich
+    # trusts that mark, so open them for it.
+    await Tortoise.init(config=config)
+    async with Command(tortoise_config=config, app=APP_LABEL, location=str(location)) as command:
+        generated = await command.migrate(name="drift", no_input=True)
+    assert not generated, f"models changed without a migration: {generated}"
+    assert sorted(p.name for p in (location / APP_LABEL).glob("*.py")) == sorted(
+        p.name for p in (migrations_location() / APP_LABEL).glob("*.py")
+    )
+
+
+def run_cli(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sanic_chat", *args],
+        env={**os.environ, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_db_upgrade_on_a_current_schema_applies_nothing(server_env, tmp_path):
+    result = run_cli("db", "upgrade", env=server_env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "applied: nothing, the schema is current"
+
+
+def test_db_upgrade_refuses_sqlite_in_one_line(tmp_path):
+    result = run_cli("db", "upgrade", env={"DATABASE_URL": "sqlite://x.db"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "DATABASE_URL" in result.stderr
+
+
+def test_serve_with_nothing_configured_runs_on_embedded_sqlite(tmp_path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "JWT_ACCESS_SECRET", "REFRESH_TOKEN_SECRET", "REDIS_URL")
+    }
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sanic_chat",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            cwd=tmp_path,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail(log_path.read_text(), pytrace=False)
+            time.sleep(0.2)
+        body = {"email": "first@example.test", "username": "first", "password": "long password"}
+        assert httpx.post(f"{base}/api/auth/register", json=body).status_code == 201
+        login = httpx.post(
+            f"{base}/api/auth/login", json={"username": "first", "password": "long password"}
+        )
+        assert login.status_code == 200
+        headers = {"Authorization": f"Bearer {login.json()['accessToken']}"}
+        group = httpx.post(f"{base}/api/group", json={"title": "local"}, headers=headers)
+        assert group.status_code == 201
+        sent = httpx.post(
+            f"{base}/api/group/{group.json()['id']}/message",
+            json={"content": "works on SQLite"},
+            headers=headers,
+        )
+        assert sent.status_code == 201
+        # Oversized bodies are refused before they are read.
+        big = httpx.post(f"{base}/api/auth/login", content=b"x" * (1 << 20 + 1))
+        assert big.status_code == 413
+        assert big.headers["content-type"].startswith("application/problem+json")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+    log = log_path.read_text()
+    assert (tmp_path / "sanic-chat.sqlite3").exists()
+    assert "generated development secrets" in log
+    assert "Traceback" not in log
