@@ -288,3 +288,32 @@ async def test_protected_routes_refuse_bad_access_tokens(client, register):
     # Tokens in URLs end up in logs: plain HTTP does not accept them, only WebSocket handshakes.
     _, response = await client.get("/api/user/me", params={"token": account.access_token})
     assert_problem(response, 401, "missing_token")
+
+
+async def test_another_plugin_can_authenticate_before_the_token_check(database_url):
+    """chat_authenticate: the first non-None answer wins; the built-in check runs last."""
+    from sanic_chat import hookimpl
+
+    robot = uuid.uuid4()
+
+    class ApiKeys:
+        @hookimpl
+        async def chat_authenticate(self, request):
+            if request.headers.get("x-api-key") == "robot-key":
+                from plugins.auth.service import CurrentUser
+
+                return CurrentUser(robot)
+            return None
+
+        @hookimpl
+        def chat_configure_app(self, app):
+            app.ctx.api_keys_ready = True
+
+    settings = load_settings(DATABASE_URL=database_url, **TEST_SETTINGS)
+    app = create_app(settings, plugins=[ApiKeys()])
+    assert app.ctx.api_keys_ready
+    _, response = await app.asgi_client.get("/api/user/me", headers={"x-api-key": "robot-key"})
+    # The key was accepted (the robot has no profile, hence 404, not 401).
+    assert_problem(response, 404, "user_not_found")
+    _, response = await app.asgi_client.get("/api/user/me", headers={"x-api-key": "wrong"})
+    assert_problem(response, 401, "missing_token")
