@@ -9,7 +9,7 @@ from typing import Any
 from sanic import Sanic
 
 from . import __version__
-from .awaitables import await_me_maybe
+from .awaitables import await_all
 from .config import Settings, ensure_development_secrets, load_settings
 from .db import collect_model_modules, install_orm
 from .errors import install_error_handler
@@ -68,5 +68,4 @@ def create_app(
 
 
 async def _notify_plugins(manager: Any, event: Any) -> None:
-    for result in manager.hook.chat_event_published(event=event):
-        await await_me_maybe(result)
+    await await_all(manager.hook.chat_event_published(event=event))

@@ -19,12 +19,16 @@ async def first_answer(results: list[Any]) -> Any:
     that may be async collect every result and the caller picks here.
     """
     answer = None
-    for result in results:
-        if answer is None:
+    for index, result in enumerate(results):
+        try:
             answer = await await_me_maybe(result)
-        elif inspect.iscoroutine(result):
-            result.close()  # never awaited: close it quietly
-    return answer
+        except BaseException:
+            _close(results[index + 1 :])
+            raise
+        if answer is not None:
+            _close(results[index + 1 :])
+            return answer
+    return None
 
 
 async def await_all(results: list[Any]) -> list[Any]:
@@ -34,8 +38,13 @@ async def await_all(results: list[Any]) -> list[Any]:
         try:
             answers.append(await await_me_maybe(result))
         except BaseException:
-            for pending in results[index + 1 :]:
-                if inspect.iscoroutine(pending):
-                    pending.close()
+            _close(results[index + 1 :])
             raise
     return answers
+
+
+def _close(results: list[Any]) -> None:
+    """Close coroutines that will never be awaited, so they do not warn."""
+    for result in results:
+        if inspect.iscoroutine(result):
+            result.close()

@@ -28,7 +28,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from .awaitables import await_me_maybe
+from .awaitables import await_all
 from .errors import Conflict, Forbidden, NotFound
 from .events import Event
 from .schemas import CamelModel
@@ -265,8 +265,7 @@ class MessageStore:
         what makes retries safe under concurrency; the first lookup only saves a lock.
         """
         draft = MessageDraft(author_id, self.room_type, room_id, content, client_id)
-        for result in self._app.ctx.plugins.hook.chat_before_message_stored(draft=draft):
-            await await_me_maybe(result)
+        await await_all(self._app.ctx.plugins.hook.chat_before_message_stored(draft=draft))
         if client_id is not None:
             existing = await self._by_client_id(author_id, client_id)
             if existing is not None:
@@ -348,10 +347,9 @@ class MessageStore:
 
     async def _notify_stored(self, message: Message, room: Any) -> None:
         try:
-            for result in self._app.ctx.plugins.hook.chat_message_stored(
-                message=message, room=room
-            ):
-                await await_me_maybe(result)
+            await await_all(
+                self._app.ctx.plugins.hook.chat_message_stored(message=message, room=room)
+            )
         except Exception:
             log.exception("a chat_message_stored hook failed")
 

@@ -1,0 +1,120 @@
+"""`history`: one room with a million messages; the newest page against one 900,000 deep.
+
+Keyset pagination on the (group_id, id) index should make both cost the same.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import aiohttp
+import asyncpg
+
+from .fanout import create_groups
+from .harness import access_token, create_users, fresh_database, running_server, server_env
+from .report import latency_summary, print_table, verdict
+
+TARGET_NEWEST_P50_MS = 5.0
+TARGET_DEEP_RATIO = 1.5
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--depth", type=int, default=900_000, help="messages above the deep page")
+    parser.add_argument("--requests", type=int, default=300)
+
+
+def quick(options) -> None:
+    options.messages, options.depth, options.requests = 20_000, 18_000, 50
+
+
+async def run(options) -> dict:
+    async with fresh_database() as database_url:
+        users = await create_users(database_url, 2)
+        with running_server(server_env(database_url)) as server:
+            (group_id,) = await create_groups(server.http, users, [[0, 1]])
+            loaded_in, deep_before, plan = await _load(database_url, group_id, options)
+            headers = {"Authorization": f"Bearer {access_token(users[0])}"}
+            path = f"/api/group/{group_id}/message"
+            async with aiohttp.ClientSession(server.http, headers=headers) as http:
+                newest = await _time(http, path, {"limit": 50}, options.requests)
+                deep = await _time(
+                    http, path, {"limit": 50, "before": deep_before}, options.requests
+                )
+
+    ratio = deep["p50_ms"] / newest["p50_ms"] if newest["p50_ms"] else 0.0
+    figures = {
+        "messages": options.messages,
+        "bulk_load_s": round(loaded_in, 1),
+        "newest": newest,
+        "deep": deep,
+        "deep_to_newest_p50": round(ratio, 2),
+        "deep_page_plan": plan,
+        "met": newest["p50_ms"] <= TARGET_NEWEST_P50_MS and ratio <= TARGET_DEEP_RATIO,
+    }
+    print_table(
+        f"history: {options.messages:,} messages in one room, pages of 50",
+        [
+            ("newest page p50 / p99 ms", f"{newest['p50_ms']} / {newest['p99_ms']}"),
+            (f"page {options.depth:,} deep p50 / p99 ms", f"{deep['p50_ms']} / {deep['p99_ms']}"),
+            ("deep / newest (p50)", round(ratio, 2)),
+            ("deep page plan", plan.splitlines()[0] if plan else "?"),
+            (
+                f"target newest p50 <= {TARGET_NEWEST_P50_MS} ms, deep <= {TARGET_DEEP_RATIO}x",
+                verdict(figures["met"]),
+            ),
+        ],
+    )
+    print("\nquery plan of the deep page:\n" + plan)
+    return figures
+
+
+async def _load(database_url: str, group_id: str, options) -> tuple[float, int, str]:
+    """Bulk-load the room through the real sequence; return the load time, the id that has
+    `depth` messages above it, and the plan of the deep page query."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        author = await connection.fetchval(
+            "SELECT user_id FROM group_members WHERE group_id = $1 LIMIT 1", uuid.UUID(group_id)
+        )
+        started = time.perf_counter()
+        await connection.execute(
+            "INSERT INTO group_messages (id, seq, group_id, author_id, content, created_at) "
+            "SELECT n, n, $1, $2, 'bulk message ' || n, now() FROM ("
+            "  SELECT nextval('chat_message_seq') AS n FROM generate_series(1, $3)) AS ids",
+            uuid.UUID(group_id),
+            author,
+            options.messages,
+        )
+        await connection.execute("ANALYZE group_messages")
+        loaded_in = time.perf_counter() - started
+        deep_before = await connection.fetchval(
+            "SELECT id FROM group_messages WHERE group_id = $1 ORDER BY id DESC OFFSET $2 LIMIT 1",
+            uuid.UUID(group_id),
+            options.depth,
+        )
+        rows = await connection.fetch(
+            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT m.*, u.username FROM group_messages m "
+            "JOIN users u ON u.id = m.author_id WHERE m.group_id = $1 AND m.id < $2 "
+            "ORDER BY m.id DESC LIMIT 51",
+            uuid.UUID(group_id),
+            deep_before,
+        )
+    finally:
+        await connection.close()
+    return loaded_in, deep_before, "\n".join(row[0] for row in rows)
+
+
+async def _time(http, path: str, params: dict, count: int) -> dict:
+    for _ in range(10):  # warm-up
+        async with http.get(path, params=params) as response:
+            await response.read()
+    latencies = []
+    for _ in range(count):
+        started = time.perf_counter()
+        async with http.get(path, params=params) as response:
+            body = await response.json()
+            assert response.status == 200 and len(body["messages"]) == 50, response.status
+        latencies.append(time.perf_counter() - started)
+    return latency_summary(latencies)

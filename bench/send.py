@@ -1,0 +1,209 @@
+"""`send`: concurrent senders storing messages, over WebSocket commands and over REST.
+
+Each sender belongs to its own group of 50 and sends as fast as its acks come back (a closed
+loop), for D seconds. In the same run, the same writes done with raw asyncpg and no web layer
+(membership check, ordered position, insert) give the limit, and the ratio to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+
+import aiohttp
+import asyncpg
+import websockets
+
+from .fanout import create_groups, split_groups
+from .harness import access_token, create_users, fresh_database, running_server, server_env
+from .report import latency_summary, print_table, verdict
+
+TARGET_RATE = 2000
+TARGET_P99_MS = 50.0
+TARGET_RATIO = 0.80
+ORDER_LOCK = 7_316_001  # sanic_chat.messages.ORDER_LOCK
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--senders", type=int, default=32)
+    parser.add_argument("--group-size", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=10.0)
+
+
+def quick(options) -> None:
+    options.senders, options.group_size, options.duration = 8, 10, 2.0
+
+
+async def run(options) -> dict:
+    async with fresh_database() as database_url:
+        members = options.senders * options.group_size
+        users = await create_users(database_url, members)
+        groups = split_groups(members, options.group_size)
+        senders = [users[group[0]] for group in groups]
+        with running_server(server_env(database_url)) as server:
+            group_ids = await create_groups(server.http, users, groups)
+            over_ws = await _over_websocket(server, senders, group_ids, options.duration)
+            over_rest = await _over_rest(server, senders, group_ids, options.duration)
+        raw = await _raw_asyncpg(database_url, senders, group_ids, options.duration)
+
+    figures = {
+        "senders": options.senders,
+        "group_size": options.group_size,
+        "websocket": over_ws,
+        "rest": over_rest,
+        "raw_asyncpg": raw,
+    }
+    for name in ("websocket", "rest"):
+        result = figures[name]
+        result["ratio_to_raw"] = round(result["messages_per_s"] / raw["messages_per_s"], 3)
+        result["met"] = (
+            result["messages_per_s"] >= TARGET_RATE
+            and result["p99_ms"] <= TARGET_P99_MS
+            and result["ratio_to_raw"] >= TARGET_RATIO
+            and result["errors"] == 0
+        )
+    rows = []
+    for name in ("websocket", "rest", "raw_asyncpg"):
+        result = figures[name]
+        rows.append((f"{name} messages/s", result["messages_per_s"]))
+        rows.append(
+            (
+                f"{name} p50 / p95 / p99 ms",
+                f"{result['p50_ms']} / {result['p95_ms']} / {result['p99_ms']}",
+            )
+        )
+        if name != "raw_asyncpg":
+            rows.append(
+                (f"{name} errors, ratio to raw", f"{result['errors']}, {result['ratio_to_raw']}")
+            )
+            rows.append(
+                (
+                    f"{name}: >= {TARGET_RATE}/s, p99 <= {TARGET_P99_MS} ms, "
+                    f">= {TARGET_RATIO:.0%} of raw",
+                    verdict(result["met"]),
+                )
+            )
+    print_table(
+        f"send: {options.senders} concurrent senders, {options.duration:.0f} s each way", rows
+    )
+    return figures
+
+
+async def _over_websocket(server, senders, group_ids, duration) -> dict:
+    latencies, errors = [], 0
+
+    async def sender(user_id: str, group_id: str) -> None:
+        nonlocal errors
+        async with websockets.connect(
+            f"{server.ws}?token={access_token(user_id)}", ping_interval=None
+        ) as ws:
+            await ws.recv()  # ready
+            stop_at = time.perf_counter() + duration
+            n = 0
+            while time.perf_counter() < stop_at:
+                n += 1
+                started = time.perf_counter()
+                await ws.send(
+                    json.dumps(
+                        {
+                            "type": "group.message.send",
+                            "ref": str(n),
+                            "data": {
+                                "groupId": group_id,
+                                "content": f"message {n}",
+                                "clientId": str(uuid.uuid4()),
+                            },
+                        }
+                    )
+                )
+                while True:
+                    frame = json.loads(await ws.recv())
+                    if frame.get("ref") == str(n):
+                        break
+                if frame["type"] == "ack":
+                    latencies.append(time.perf_counter() - started)
+                else:
+                    errors += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(sender(u, g) for u, g in zip(senders, group_ids, strict=True)))
+    return _result(latencies, errors, time.perf_counter() - started)
+
+
+async def _over_rest(server, senders, group_ids, duration) -> dict:
+    latencies, errors = [], 0
+    connector = aiohttp.TCPConnector(limit=len(senders))
+
+    async with aiohttp.ClientSession(server.http, connector=connector) as http:
+
+        async def sender(user_id: str, group_id: str) -> None:
+            nonlocal errors
+            headers = {"Authorization": f"Bearer {access_token(user_id)}"}
+            stop_at = time.perf_counter() + duration
+            n = 0
+            while time.perf_counter() < stop_at:
+                n += 1
+                started = time.perf_counter()
+                body = {"content": f"message {n}", "clientId": str(uuid.uuid4())}
+                async with http.post(
+                    f"/api/group/{group_id}/message", json=body, headers=headers
+                ) as response:
+                    await response.read()
+                    if response.status == 201:
+                        latencies.append(time.perf_counter() - started)
+                    else:
+                        errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(sender(u, g) for u, g in zip(senders, group_ids, strict=True)))
+    return _result(latencies, errors, time.perf_counter() - started)
+
+
+async def _raw_asyncpg(database_url, senders, group_ids, duration) -> dict:
+    """The same writes with no web layer: the limit of this machine for this pattern."""
+    latencies, errors = [], 0
+    pool = await asyncpg.create_pool(database_url, min_size=10, max_size=10)
+
+    async def sender(user_id: str, group_id: str) -> None:
+        author, group = uuid.UUID(user_id), uuid.UUID(group_id)
+        stop_at = time.perf_counter() + duration
+        n = 0
+        while time.perf_counter() < stop_at:
+            n += 1
+            started = time.perf_counter()
+            async with pool.acquire() as connection, connection.transaction():
+                member = await connection.fetchval(
+                    "SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2",
+                    group,
+                    author,
+                )
+                position = await connection.fetchval(
+                    f"SELECT nextval('chat_message_seq') FROM pg_advisory_xact_lock({ORDER_LOCK})"
+                )
+                await connection.execute(
+                    "INSERT INTO group_messages (id, seq, group_id, author_id, content, "
+                    "client_id, created_at) VALUES ($1, $1, $2, $3, $4, $5, now())",
+                    position,
+                    group,
+                    author,
+                    f"message {n}",
+                    uuid.uuid4(),
+                )
+            assert member == 1
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(sender(u, g) for u, g in zip(senders, group_ids, strict=True)))
+    await pool.close()
+    return _result(latencies, errors, time.perf_counter() - started)
+
+
+def _result(latencies: list[float], errors: int, elapsed: float) -> dict:
+    return {
+        "messages": len(latencies),
+        "errors": errors,
+        "messages_per_s": round(len(latencies) / elapsed, 1),
+        **latency_summary(latencies),
+    }
