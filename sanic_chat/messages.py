@@ -15,6 +15,8 @@ cursor clients resume from.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated, Any
@@ -160,6 +162,7 @@ class MessageStore:
         self.room_type = room_type
         self._room_key = f"{room_type}_id"
         self._out = out
+        self._authors = AuthorCache(model)
 
     # ---- reading
 
@@ -257,40 +260,80 @@ class MessageStore:
         content: str,
         client_id: UUID | None,
         recipients: frozenset[UUID],
-        room: Any = None,
+        load_room: Callable[[], Awaitable[Any]],
     ) -> tuple[Message, bool]:
         """Store a message (or find the one this `client_id` already stored); publish it.
 
-        Returns the message and whether it is new. The unique (author, client_id) constraint is
-        what makes retries safe under concurrency; the first lookup only saves a lock.
+        `load_room` fetches the room for `chat_message_stored`, only if a plugin listens.
+
+        Returns the message and whether it is new. The unique (author, client_id) constraint
+        decides retries, so two racing retries still store one message.
         """
         draft = MessageDraft(author_id, self.room_type, room_id, content, client_id)
         await await_all(self._app.ctx.plugins.hook.chat_before_message_stored(draft=draft))
-        if client_id is not None:
+        connection = self.model._meta.db
+        if connection.capabilities.dialect == "postgres":
+            message = await self._insert_in_one_statement(connection, draft)
+        else:
+            message = await self._insert_in_transaction(draft)
+        if message is None:
             existing = await self._by_client_id(author_id, client_id)
-            if existing is not None:
-                return existing, False
+            if existing is None:  # the conflicting row vanished (its room was deleted)
+                raise NotFound("No such message.", code="message_not_found")
+            return existing, False
+        message.author = await self._authors.get(author_id)
+        await self._notify_stored(message, load_room)
+        await self._publish("create", message, recipients)
+        return message, True
+
+    async def _insert_in_one_statement(
+        self, connection: BaseDBAsyncClient, draft: MessageDraft
+    ) -> Message | None:
+        """The hot path on PostgreSQL: position, lock and insert in one round trip.
+
+        The statement is its own transaction, so the advisory lock is held until it commits,
+        as `next_position` requires. Returns None when this (author, clientId) already exists.
+        """
+        created_at = _now()
+        sql = (
+            f'INSERT INTO "{self.model._meta.db_table}" '
+            f'(id, seq, "{self._room_key}", author_id, content, client_id, created_at) '
+            "SELECT position.n, position.n, $1, $2, $3, $4, $5 FROM ("
+            f"  SELECT nextval('{SEQUENCE}') AS n FROM pg_advisory_xact_lock({ORDER_LOCK})"
+            ") AS position "
+            "ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id"
+        )
+        values = [draft.room_id, draft.author_id, draft.content, draft.client_id, created_at]
+        # execute_query would drop the RETURNING rows of an INSERT; this fetches them.
+        rows = await connection.execute_query_dict(sql, values)
+        if not rows:
+            return None
+        position = rows[0]["id"]
+        return self._instance(position, draft, created_at)
+
+    async def _insert_in_transaction(self, draft: MessageDraft) -> Message | None:
         try:
             async with in_transaction() as connection:
                 position = await next_position(connection)
-                message = await self.model.create(
-                    id=position,
-                    seq=position,
-                    author_id=author_id,
-                    content=draft.content,
-                    client_id=client_id,
-                    using_db=connection,
-                    **{self._room_key: room_id},
-                )
+                created_at = _now()
+                message = self._instance(position, draft, created_at)
+                await message.save(using_db=connection, force_create=True)
         except IntegrityError:
-            existing = await self._by_client_id(author_id, client_id) if client_id else None
-            if existing is None:
+            if draft.client_id is None:
                 raise
-            return existing, False
-        await message.fetch_related("author")
-        await self._notify_stored(message, room)
-        await self._publish("create", message, recipients)
-        return message, True
+            return None
+        return message
+
+    def _instance(self, position: int, draft: MessageDraft, created_at: datetime) -> Message:
+        return self.model(
+            id=position,
+            seq=position,
+            author_id=draft.author_id,
+            content=draft.content,
+            client_id=draft.client_id,
+            created_at=created_at,
+            **{self._room_key: draft.room_id},
+        )
 
     async def edit(
         self,
@@ -345,11 +388,14 @@ class MessageStore:
             author_id=author_id, client_id=client_id
         ).select_related("author")
 
-    async def _notify_stored(self, message: Message, room: Any) -> None:
+    async def _notify_stored(
+        self, message: Message, load_room: Callable[[], Awaitable[Any]]
+    ) -> None:
+        hook = self._app.ctx.plugins.hook.chat_message_stored
+        if not hook.get_hookimpls():
+            return
         try:
-            await await_all(
-                self._app.ctx.plugins.hook.chat_message_stored(message=message, room=room)
-            )
+            await await_all(hook(message=message, room=await load_room()))
         except Exception:
             log.exception("a chat_message_stored hook failed")
 
@@ -363,6 +409,42 @@ class MessageStore:
 
     async def _publish(self, action: str, message: Message, recipients: frozenset[UUID]) -> None:
         await self._app.ctx.events.publish(self._event(action, message, recipients))
+
+
+class AuthorCache:
+    """Recently seen authors' names, so storing a message needs no query to name its author.
+
+    Usernames never change in this product; a plugin that lets them change must clear this.
+    Bounded: the least recently used entries go first.
+    """
+
+    SIZE = 10_000
+
+    def __init__(self, message_model: type[Message]) -> None:
+        self._message_model = message_model
+        self._users: OrderedDict[UUID, Model] = OrderedDict()
+
+    async def get(self, user_id: UUID) -> Model:
+        user = self._users.get(user_id)
+        if user is None:
+            # Resolved here: Tortoise links related models only when it initialises.
+            user_model = self._message_model._meta.fields_map["author"].related_model
+            user = await user_model.filter(id=user_id).only("id", "username").get()
+            self._users[user_id] = user
+            if len(self._users) > self.SIZE:
+                self._users.popitem(last=False)
+        else:
+            self._users.move_to_end(user_id)
+        return user
+
+
+def already_loaded(room: Any) -> Callable[[], Awaitable[Any]]:
+    """A `load_room` for `MessageStore.send` when the caller has the room at hand."""
+
+    async def load() -> Any:
+        return room
+
+    return load
 
 
 def _now() -> datetime:

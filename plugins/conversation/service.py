@@ -17,7 +17,7 @@ from plugins.user.models import User
 from plugins.user.schemas import PublicUser
 from sanic_chat import NotFound, ValidationFailed
 from sanic_chat.events import Event
-from sanic_chat.messages import HistoryQuery, MessageStore
+from sanic_chat.messages import HistoryQuery, MessageStore, already_loaded
 
 from .models import Conversation, ConversationMessage
 from .schemas import ConversationMessageOut, ConversationOut
@@ -58,7 +58,12 @@ class ConversationService:
                 await self._events.publish(Event("conversation.create", view, frozenset({viewer})))
         if first_message is not None:
             await self.messages.send(
-                conversation.id, user_id, first_message, None, _pair(conversation), conversation
+                conversation.id,
+                user_id,
+                first_message,
+                None,
+                _pair(conversation),
+                already_loaded(conversation),
             )
         return await self._view(conversation, user_id), created
 
@@ -80,7 +85,12 @@ class ConversationService:
     ) -> tuple[dict[str, Any], bool]:
         conversation = await self._of_participant(conversation_id, user_id)
         message, created = await self.messages.send(
-            conversation_id, user_id, content, client_id, _pair(conversation), conversation
+            conversation_id,
+            user_id,
+            content,
+            client_id,
+            _pair(conversation),
+            already_loaded(conversation),
         )
         return self.messages.serialise(message), created
 

@@ -19,7 +19,7 @@ from plugins.user.models import User
 from plugins.user.schemas import PublicUser
 from sanic_chat import Conflict, Forbidden, NotFound, ValidationFailed
 from sanic_chat.events import Event
-from sanic_chat.messages import HistoryQuery, MessageStore
+from sanic_chat.messages import HistoryQuery, MessageStore, already_loaded
 
 from .models import Group, GroupMember, GroupMessage
 from .schemas import GroupDetail, GroupMessageOut, GroupSummary, MembershipChange
@@ -47,7 +47,9 @@ class GroupService:
         members = _ids(detail)
         await self._events.publish(Event("group.create", detail, members))
         if first_message is not None:
-            await self.messages.send(group.id, owner_id, first_message, None, members, group)
+            await self.messages.send(
+                group.id, owner_id, first_message, None, members, already_loaded(group)
+            )
         return detail
 
     async def list_for(self, user_id: UUID) -> list[dict[str, Any]]:
@@ -162,10 +164,12 @@ class GroupService:
     async def send(
         self, group_id: UUID, user_id: UUID, content: str, client_id: UUID | None
     ) -> tuple[dict[str, Any], bool]:
-        group = await self._group_of_member(group_id, user_id)
+        # One query checks membership and names the recipients.
         members = await self.member_ids(group_id)
+        if user_id not in members:
+            raise NotFound("No such group.", code="group_not_found")
         message, created = await self.messages.send(
-            group_id, user_id, content, client_id, members, group
+            group_id, user_id, content, client_id, members, lambda: Group.get(id=group_id)
         )
         return self.messages.serialise(message), created
 
