@@ -73,18 +73,22 @@ def live_server(
         )
     server = LiveServer(port, process, log_path)
     try:
-        _wait_healthy(server)
+        _wait_healthy(server, workers)
         yield server
     finally:
         server.stop()
     assert "Traceback" not in server.log(), server.log()[-4000:]
 
 
-def _wait_healthy(server: LiveServer) -> None:
+def _wait_healthy(server: LiveServer, workers: int) -> None:
+    """Until every worker has said it is ready and the health route answers."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise AssertionError(f"server exited at start-up:\n{server.log()[-4000:]}")
+        if server.log().count("Worker ready") < workers:
+            time.sleep(0.2)
+            continue
         try:
             if httpx.get(f"{server.http}/api/health", timeout=1).status_code == 200:
                 return
