@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated, Any
@@ -31,7 +31,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from .awaitables import await_all
-from .errors import Conflict, Forbidden, NotFound
+from .errors import ChatError, Conflict, Forbidden, NotFound
 from .events import Event
 from .schemas import CamelModel
 
@@ -154,14 +154,31 @@ async def next_position(connection: BaseDBAsyncClient) -> int:
 
 
 class MessageStore:
-    """Messages of one kind of room: `room_field` names the foreign key on `model`."""
+    """Messages of one kind of room.
 
-    def __init__(self, app: Sanic, model: type[Message], room_type: str, out: type[MessageOut]):
+    `room_type` names the room's foreign key on `model` and the events (`group.message.create`).
+    `members_sql` selects the `user_id` of the members of the room `{room}`: a send checks
+    membership and finds its recipients in the same statement as its insert. `missing_room`
+    is the error a non-member gets, the same as for a room that does not exist.
+    """
+
+    def __init__(
+        self,
+        app: Sanic,
+        model: type[Message],
+        room_type: str,
+        out: type[MessageOut],
+        members_sql: str,
+        missing_room: Callable[[], ChatError],
+    ):
         self._app = app
         self.model = model
         self.room_type = room_type
         self._room_key = f"{room_type}_id"
         self._out = out
+        self._members_sql = members_sql
+        self._missing_room = missing_room
+        self._send_statement = self._send_statement_for()
         self._authors = AuthorCache(model)
 
     # ---- reading
@@ -254,75 +271,93 @@ class MessageStore:
     # ---- writing
 
     async def send(
-        self,
-        room_id: UUID,
-        author_id: UUID,
-        content: str,
-        client_id: UUID | None,
-        recipients: frozenset[UUID],
-        load_room: Callable[[], Awaitable[Any]],
-    ) -> tuple[Message, bool]:
-        """Store a message (or find the one this `client_id` already stored); publish it.
+        self, room_id: UUID, author_id: UUID, content: str, client_id: UUID | None
+    ) -> tuple[dict[str, Any], bool]:
+        """Store a message from a member of the room (or find the one this `client_id`
+        already stored) and publish it to the room's members.
 
-        `load_room` fetches the room for `chat_message_stored`, only if a plugin listens.
-
-        Returns the message and whether it is new. The unique (author, client_id) constraint
-        decides retries, so two racing retries still store one message.
+        Returns the message as clients see it and whether it is new. The unique
+        (author, client_id) constraint decides retries, so two racing retries store one message.
         """
         draft = MessageDraft(author_id, self.room_type, room_id, content, client_id)
         await await_all(self._app.ctx.plugins.hook.chat_before_message_stored(draft=draft))
         connection = self.model._meta.db
-        if connection.capabilities.dialect == "postgres":
-            message = await self._insert_in_one_statement(connection, draft)
-        else:
-            message = await self._insert_in_transaction(draft)
+        try:
+            if connection.capabilities.dialect == "postgres":
+                message, members = await self._insert_in_one_statement(connection, draft)
+            else:
+                message, members = await self._insert_in_transaction(draft)
+        except IntegrityError:  # the room was deleted between the check and the insert
+            raise self._missing_room() from None
         if message is None:
             existing = await self._by_client_id(author_id, client_id)
             if existing is None:  # the conflicting row vanished (its room was deleted)
-                raise NotFound("No such message.", code="message_not_found")
-            return existing, False
+                raise self._missing_room()
+            return self.serialise(existing), False
         message.author = await self._authors.get(author_id)
-        await self._notify_stored(message, load_room)
-        await self._publish("create", message, recipients)
-        return message, True
+        await self._notify_stored(message)
+        return await self._publish("create", message, members), True
 
     async def _insert_in_one_statement(
         self, connection: BaseDBAsyncClient, draft: MessageDraft
-    ) -> Message | None:
-        """The hot path on PostgreSQL: position, lock and insert in one round trip.
+    ) -> tuple[Message | None, frozenset[UUID]]:
+        """The hot path on PostgreSQL: membership, position, lock and insert in one round trip.
 
         The statement is its own transaction, so the advisory lock is held until it commits,
-        as `next_position` requires. Returns None when this (author, clientId) already exists.
+        as `next_position` requires. The message is None when this (author, clientId) already
+        exists.
         """
         created_at = _now()
-        sql = (
-            f'INSERT INTO "{self.model._meta.db_table}" '
-            f'(id, seq, "{self._room_key}", author_id, content, client_id, created_at) '
-            "SELECT position.n, position.n, $1, $2, $3, $4, $5 FROM ("
-            f"  SELECT nextval('{SEQUENCE}') AS n FROM pg_advisory_xact_lock({ORDER_LOCK})"
-            ") AS position "
-            "ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id"
-        )
         values = [draft.room_id, draft.author_id, draft.content, draft.client_id, created_at]
         # execute_query would drop the RETURNING rows of an INSERT; this fetches them.
-        rows = await connection.execute_query_dict(sql, values)
-        if not rows:
-            return None
+        rows = await connection.execute_query_dict(self._send_statement, values)
+        members = frozenset(rows[0]["members"])
+        if draft.author_id not in members:
+            raise self._missing_room()
         position = rows[0]["id"]
-        return self._instance(position, draft, created_at)
+        if position is None:
+            return None, members
+        return self._instance(position, draft, created_at), members
 
-    async def _insert_in_transaction(self, draft: MessageDraft) -> Message | None:
+    async def _insert_in_transaction(
+        self, draft: MessageDraft
+    ) -> tuple[Message | None, frozenset[UUID]]:
         try:
             async with in_transaction() as connection:
+                _, rows = await connection.execute_query(
+                    self._members_sql.format(room="?1"), [str(draft.room_id)]
+                )
+                members = frozenset(UUID(str(row["user_id"])) for row in rows)
+                if draft.author_id not in members:
+                    raise self._missing_room()
                 position = await next_position(connection)
-                created_at = _now()
-                message = self._instance(position, draft, created_at)
+                message = self._instance(position, draft, _now())
                 await message.save(using_db=connection, force_create=True)
         except IntegrityError:
             if draft.client_id is None:
                 raise
-            return None
-        return message
+            return None, members
+        return message, members
+
+    def _send_statement_for(self) -> str:
+        table = self.model._meta.db_table
+        members = self._members_sql.format(room="$1")
+        # The membership test is an uncorrelated EXISTS, checked once before the lock is taken;
+        # `members` is read once and serves both the test and the recipients.
+        return (
+            f"WITH members AS MATERIALIZED ({members}), "
+            "position AS ("
+            f"  SELECT nextval('{SEQUENCE}') AS n FROM pg_advisory_xact_lock({ORDER_LOCK})"
+            "  WHERE EXISTS (SELECT 1 FROM members WHERE user_id = $2)"
+            "), inserted AS ("
+            f'  INSERT INTO "{table}"'
+            f'  (id, seq, "{self._room_key}", author_id, content, client_id, created_at)'
+            "  SELECT n, n, $1, $2, $3, $4, $5 FROM position"
+            "  ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id"
+            ") "
+            "SELECT ARRAY(SELECT user_id FROM members) AS members, "
+            "(SELECT id FROM inserted) AS id"
+        )
 
     def _instance(self, position: int, draft: MessageDraft, created_at: datetime) -> Message:
         return self.model(
@@ -342,15 +377,14 @@ class MessageStore:
         user_id: UUID,
         content: str,
         recipients: frozenset[UUID],
-    ) -> Message:
+    ) -> dict[str, Any]:
         message = await self.get(room_id, message_id)
         if message.author_id != user_id:
             raise Forbidden("Only the author can edit a message.", code="not_author")
         if message.deleted_at is not None:
             raise Conflict("A deleted message cannot be edited.", code="message_deleted")
         message = await self._change(message, content=content, edited_at=_now())
-        await self._publish("edit", message, recipients)
-        return message
+        return await self._publish("edit", message, recipients)
 
     async def delete(
         self,
@@ -359,16 +393,15 @@ class MessageStore:
         user_id: UUID,
         moderator_id: UUID | None,
         recipients: frozenset[UUID],
-    ) -> Message:
+    ) -> dict[str, Any]:
         """Replace a message by its tombstone. The author may, and so may `moderator_id`."""
         message = await self.get(room_id, message_id)
         if user_id not in (message.author_id, moderator_id):
             raise Forbidden("Only the author can delete this message.", code="not_author")
         if message.deleted_at is not None:
-            return message  # already a tombstone: deleting again changes nothing
+            return self.serialise(message)  # already a tombstone: nothing changes
         message = await self._change(message, content=None, deleted_at=_now())
-        await self._publish("delete", message, recipients)
-        return message
+        return await self._publish("delete", message, recipients)
 
     async def _change(self, message: Message, **changes: Any) -> Message:
         async with in_transaction() as connection:
@@ -388,27 +421,37 @@ class MessageStore:
             author_id=author_id, client_id=client_id
         ).select_related("author")
 
-    async def _notify_stored(
-        self, message: Message, load_room: Callable[[], Awaitable[Any]]
-    ) -> None:
+    async def _notify_stored(self, message: Message) -> None:
         hook = self._app.ctx.plugins.hook.chat_message_stored
         if not hook.get_hookimpls():
-            return
+            return  # nobody listens: spare the query for the room
         try:
-            await await_all(hook(message=message, room=await load_room()))
+            room = await getattr(message, self.room_type)
+            await await_all(hook(message=message, room=room))
         except Exception:
             log.exception("a chat_message_stored hook failed")
 
-    def _event(self, action: str, message: Message, recipients: frozenset[UUID]) -> Event:
+    def _event(
+        self,
+        action: str,
+        message: Message,
+        recipients: frozenset[UUID],
+        view: dict[str, Any] | None = None,
+    ) -> Event:
         return Event(
             f"{self.room_type}.message.{action}",
-            self.serialise(message),
+            view if view is not None else self.serialise(message),
             recipients,
             cursor=message.seq,
         )
 
-    async def _publish(self, action: str, message: Message, recipients: frozenset[UUID]) -> None:
-        await self._app.ctx.events.publish(self._event(action, message, recipients))
+    async def _publish(
+        self, action: str, message: Message, recipients: frozenset[UUID]
+    ) -> dict[str, Any]:
+        """Publish the change; return the message as clients see it (serialised once)."""
+        view = self.serialise(message)
+        await self._app.ctx.events.publish(self._event(action, message, recipients, view))
+        return view
 
 
 class AuthorCache:
@@ -436,15 +479,6 @@ class AuthorCache:
         else:
             self._users.move_to_end(user_id)
         return user
-
-
-def already_loaded(room: Any) -> Callable[[], Awaitable[Any]]:
-    """A `load_room` for `MessageStore.send` when the caller has the room at hand."""
-
-    async def load() -> Any:
-        return room
-
-    return load
 
 
 def _now() -> datetime:

@@ -17,7 +17,7 @@ from plugins.user.models import User
 from plugins.user.schemas import PublicUser
 from sanic_chat import NotFound, ValidationFailed
 from sanic_chat.events import Event
-from sanic_chat.messages import HistoryQuery, MessageStore, already_loaded
+from sanic_chat.messages import HistoryQuery, MessageStore
 
 from .models import Conversation, ConversationMessage
 from .schemas import ConversationMessageOut, ConversationOut
@@ -27,7 +27,15 @@ class ConversationService:
     def __init__(self, app: Sanic) -> None:
         self._events = app.ctx.events
         self.messages = MessageStore(
-            app, ConversationMessage, "conversation", ConversationMessageOut
+            app,
+            ConversationMessage,
+            "conversation",
+            ConversationMessageOut,
+            members_sql=(
+                "SELECT user_a_id AS user_id FROM conversations WHERE id = {room} "
+                "UNION ALL SELECT user_b_id FROM conversations WHERE id = {room}"
+            ),
+            missing_room=_missing_conversation,
         )
 
     async def open(
@@ -57,14 +65,7 @@ class ConversationService:
                 view = await self._view(conversation, viewer)
                 await self._events.publish(Event("conversation.create", view, frozenset({viewer})))
         if first_message is not None:
-            await self.messages.send(
-                conversation.id,
-                user_id,
-                first_message,
-                None,
-                _pair(conversation),
-                already_loaded(conversation),
-            )
+            await self.messages.send(conversation.id, user_id, first_message, None)
         return await self._view(conversation, user_id), created
 
     async def list_for(self, user_id: UUID) -> list[dict[str, Any]]:
@@ -83,16 +84,7 @@ class ConversationService:
     async def send(
         self, conversation_id: UUID, user_id: UUID, content: str, client_id: UUID | None
     ) -> tuple[dict[str, Any], bool]:
-        conversation = await self._of_participant(conversation_id, user_id)
-        message, created = await self.messages.send(
-            conversation_id,
-            user_id,
-            content,
-            client_id,
-            _pair(conversation),
-            already_loaded(conversation),
-        )
-        return self.messages.serialise(message), created
+        return await self.messages.send(conversation_id, user_id, content, client_id)
 
     async def history(
         self, conversation_id: UUID, user_id: UUID, query: HistoryQuery
@@ -105,17 +97,15 @@ class ConversationService:
         self, conversation_id: UUID, user_id: UUID, message_id: int, content: str
     ) -> dict[str, Any]:
         conversation = await self._of_participant(conversation_id, user_id)
-        message = await self.messages.edit(
+        return await self.messages.edit(
             conversation_id, message_id, user_id, content, _pair(conversation)
         )
-        return self.messages.serialise(message)
 
     async def delete(self, conversation_id: UUID, user_id: UUID, message_id: int) -> dict[str, Any]:
         conversation = await self._of_participant(conversation_id, user_id)
-        message = await self.messages.delete(
+        return await self.messages.delete(
             conversation_id, message_id, user_id, None, _pair(conversation)
         )
-        return self.messages.serialise(message)
 
     # ---- for the real-time hub
 
@@ -141,7 +131,7 @@ class ConversationService:
             Q(user_a_id=user_id) | Q(user_b_id=user_id), id=conversation_id
         ).first()
         if conversation is None:
-            raise NotFound("No such conversation.", code="conversation_not_found")
+            raise _missing_conversation()
         return conversation
 
     async def _view(self, conversation: Conversation, viewer: UUID) -> dict[str, Any]:
@@ -166,3 +156,8 @@ def _pair(conversation: Conversation) -> frozenset[UUID]:
 
 async def _users(ids: set[UUID]) -> dict[UUID, PublicUser]:
     return {u.id: PublicUser.model_validate(u) for u in await User.filter(id__in=list(ids))}
+
+
+def _missing_conversation() -> NotFound:
+    # What a non-participant gets too: a conversation is for its two participants to know.
+    return NotFound("No such conversation.", code="conversation_not_found")

@@ -19,7 +19,7 @@ from plugins.user.models import User
 from plugins.user.schemas import PublicUser
 from sanic_chat import Conflict, Forbidden, NotFound, ValidationFailed
 from sanic_chat.events import Event
-from sanic_chat.messages import HistoryQuery, MessageStore, already_loaded
+from sanic_chat.messages import HistoryQuery, MessageStore
 
 from .models import Group, GroupMember, GroupMessage
 from .schemas import GroupDetail, GroupMessageOut, GroupSummary, MembershipChange
@@ -28,7 +28,14 @@ from .schemas import GroupDetail, GroupMessageOut, GroupSummary, MembershipChang
 class GroupService:
     def __init__(self, app: Sanic) -> None:
         self._events = app.ctx.events
-        self.messages = MessageStore(app, GroupMessage, "group", GroupMessageOut)
+        self.messages = MessageStore(
+            app,
+            GroupMessage,
+            "group",
+            GroupMessageOut,
+            members_sql="SELECT user_id FROM group_members WHERE group_id = {room}",
+            missing_room=_missing_group,
+        )
 
     # ---- groups
 
@@ -47,9 +54,7 @@ class GroupService:
         members = _ids(detail)
         await self._events.publish(Event("group.create", detail, members))
         if first_message is not None:
-            await self.messages.send(
-                group.id, owner_id, first_message, None, members, already_loaded(group)
-            )
+            await self.messages.send(group.id, owner_id, first_message, None)
         return detail
 
     async def list_for(self, user_id: UUID) -> list[dict[str, Any]]:
@@ -164,14 +169,7 @@ class GroupService:
     async def send(
         self, group_id: UUID, user_id: UUID, content: str, client_id: UUID | None
     ) -> tuple[dict[str, Any], bool]:
-        # One query checks membership and names the recipients.
-        members = await self.member_ids(group_id)
-        if user_id not in members:
-            raise NotFound("No such group.", code="group_not_found")
-        message, created = await self.messages.send(
-            group_id, user_id, content, client_id, members, lambda: Group.get(id=group_id)
-        )
-        return self.messages.serialise(message), created
+        return await self.messages.send(group_id, user_id, content, client_id)
 
     async def history(
         self, group_id: UUID, user_id: UUID, query: HistoryQuery
@@ -183,16 +181,15 @@ class GroupService:
     async def edit(
         self, group_id: UUID, user_id: UUID, message_id: int, content: str
     ) -> dict[str, Any]:
-        await self._group_of_member(group_id, user_id)
         members = await self.member_ids(group_id)
-        message = await self.messages.edit(group_id, message_id, user_id, content, members)
-        return self.messages.serialise(message)
+        if user_id not in members:
+            raise _missing_group()
+        return await self.messages.edit(group_id, message_id, user_id, content, members)
 
     async def delete(self, group_id: UUID, user_id: UUID, message_id: int) -> dict[str, Any]:
         group = await self._group_of_member(group_id, user_id)
         members = await self.member_ids(group_id)
-        message = await self.messages.delete(group_id, message_id, user_id, group.owner_id, members)
-        return self.messages.serialise(message)
+        return await self.messages.delete(group_id, message_id, user_id, group.owner_id, members)
 
     # ---- for the real-time hub
 
@@ -233,7 +230,7 @@ class GroupService:
     async def _group_of_member(self, group_id: UUID, user_id: UUID) -> Group:
         group = await Group.filter(id=group_id, members__user_id=user_id).first()
         if group is None:
-            raise NotFound("No such group.", code="group_not_found")
+            raise _missing_group()
         return group
 
     async def _group_owned_by(self, group_id: UUID, user_id: UUID) -> Group:
@@ -271,3 +268,8 @@ async def _membership_change(
 
 def _ids(detail: dict[str, Any]) -> frozenset[UUID]:
     return frozenset(UUID(u["id"]) for u in detail["users"])
+
+
+def _missing_group() -> NotFound:
+    # What a non-member gets too: whether a group exists is for its members to know.
+    return NotFound("No such group.", code="group_not_found")

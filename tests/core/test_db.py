@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 
 import httpx
 import pytest
@@ -106,12 +107,28 @@ def test_serve_with_nothing_configured_runs_on_embedded_sqlite(tmp_path):
         headers = {"Authorization": f"Bearer {login.json()['accessToken']}"}
         group = httpx.post(f"{base}/api/group", json={"title": "local"}, headers=headers)
         assert group.status_code == 201
-        sent = httpx.post(
-            f"{base}/api/group/{group.json()['id']}/message",
-            json={"content": "works on SQLite"},
-            headers=headers,
-        )
+        message = {"content": "works on SQLite", "clientId": str(uuid.uuid4())}
+        url = f"{base}/api/group/{group.json()['id']}/message"
+        sent = httpx.post(url, json=message, headers=headers)
         assert sent.status_code == 201
+        retried = httpx.post(url, json=message, headers=headers)
+        assert (retried.status_code, retried.json()["id"]) == (200, sent.json()["id"])
+        body = {"email": "second@example.test", "username": "second", "password": "long password"}
+        second = httpx.post(f"{base}/api/auth/register", json=body).json()
+        second_login = httpx.post(
+            f"{base}/api/auth/login", json={"username": "second", "password": "long password"}
+        )
+        outsider = {"Authorization": f"Bearer {second_login.json()['accessToken']}"}
+        assert httpx.post(url, json=message, headers=outsider).status_code == 404
+        conversation = httpx.post(
+            f"{base}/api/conversation", json={"recipientId": second["id"]}, headers=headers
+        )
+        reply = httpx.post(
+            f"{base}/api/conversation/{conversation.json()['id']}/message",
+            json={"content": "and 1:1"},
+            headers=outsider,
+        )
+        assert reply.status_code == 201
         # Oversized bodies are refused before they are read.
         big = httpx.post(f"{base}/api/auth/login", content=b"x" * (1 << 20 + 1))
         assert big.status_code == 413
