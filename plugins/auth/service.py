@@ -38,11 +38,18 @@ class Session:
     refresh_expires_in: int
 
 
+# About a megabyte at most: one entry per active client of this worker.
+VERIFIED_ACCESS_TOKENS = 4096
+
+
 class AuthService:
     def __init__(self, settings: Settings, failures: FailureCounter) -> None:
         self.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
         self.access = TokenSigner(
-            settings.jwt_access_secret, ACCESS, settings.jwt_access_expires_in
+            settings.jwt_access_secret,
+            ACCESS,
+            settings.jwt_access_expires_in,
+            remember=VERIFIED_ACCESS_TOKENS,
         )
         self.refresh = TokenSigner(
             settings.refresh_token_secret, REFRESH, settings.jwt_refresh_expires_in
