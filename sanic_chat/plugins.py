@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
 import pluggy
@@ -22,7 +21,6 @@ from .config import ConfigError, Settings
 log = logging.getLogger("sanic_chat.plugins")
 
 ESSENTIAL_PLUGINS = frozenset({"auth", "user"})
-DEFAULT_PLUGINS = ("auth", "user", "group", "conversation")
 
 
 def build_plugin_manager(
@@ -83,6 +81,3 @@ def describe_plugins(manager: pluggy.PluginManager) -> list[PluginInfo]:
 def blocked_plugins(manager: pluggy.PluginManager) -> list[str]:
     return sorted(name for name, plugin in manager.list_name_plugin() if plugin is None)
 
-
-def installed_entry_points() -> list[metadata.EntryPoint]:
-    return sorted(metadata.entry_points(group=hookspecs.NAME), key=lambda ep: ep.name)
