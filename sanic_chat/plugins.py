@@ -80,4 +80,3 @@ def describe_plugins(manager: pluggy.PluginManager) -> list[PluginInfo]:
 
 def blocked_plugins(manager: pluggy.PluginManager) -> list[str]:
     return sorted(name for name, plugin in manager.list_name_plugin() if plugin is None)
-

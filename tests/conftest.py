@@ -23,6 +23,7 @@ import pytest
 from sanic_chat.app import create_app
 from sanic_chat.config import Settings, load_settings
 from tests.database import migrated_database
+from tests.live import free_port, redis_server_command
 from tests.settings import PASSWORD, TEST_SETTINGS
 
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -149,22 +150,10 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     elif _port_open("127.0.0.1", 6379):
         yield "redis://127.0.0.1:6379/0"
     elif shutil.which("redis-server"):
-        port = _free_port()
+        port = free_port()
         workdir = tmp_path_factory.mktemp("redis")
         process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(workdir),
-            ],
+            redis_server_command(port, workdir),
             stdout=subprocess.DEVNULL,
         )
         for _ in range(50):
@@ -180,9 +169,3 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "or install redis-server",
             pytrace=False,
         )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

@@ -168,3 +168,42 @@ async def register(http: httpx.AsyncClient, prefix: str = "user") -> dict[str, A
         "token": token,
         "headers": {"Authorization": f"Bearer {token}"},
     }
+
+
+async def new_group(
+    http: httpx.AsyncClient, owner: dict[str, Any], *members: dict[str, Any]
+) -> str:
+    response = await http.post(
+        "/api/group",
+        json={"title": "room", "users": [m["id"] for m in members]},
+        headers=owner["headers"],
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+async def post_message(
+    http: httpx.AsyncClient, account: dict[str, Any], group_id: str, content: str
+) -> dict[str, Any]:
+    response = await http.post(
+        f"/api/group/{group_id}/message", json={"content": content}, headers=account["headers"]
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def redis_server_command(port: int, workdir: Path) -> list[str]:
+    """A throwaway redis-server on `port` that keeps nothing on disk."""
+    return [
+        "redis-server",
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(workdir),
+    ]

@@ -12,25 +12,15 @@ import httpx
 import pytest
 import websockets
 
-from tests.live import connect, free_port, live_server, register
-
-
-async def new_group(http, owner, *members):
-    response = await http.post(
-        "/api/group",
-        json={"title": "cluster", "users": [m["id"] for m in members]},
-        headers=owner["headers"],
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-async def post_message(http, account, group_id, content):
-    response = await http.post(
-        f"/api/group/{group_id}/message", json={"content": content}, headers=account["headers"]
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
+from tests.live import (
+    connect,
+    free_port,
+    live_server,
+    new_group,
+    post_message,
+    redis_server_command,
+    register,
+)
 
 
 def test_more_than_one_worker_without_redis_is_refused(server_env, tmp_path):
@@ -116,19 +106,7 @@ def private_redis(tmp_path):
 
     def start():
         process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(tmp_path),
-            ],
+            redis_server_command(port, tmp_path),
             stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10

@@ -11,20 +11,8 @@ import jwt
 import pytest
 import websockets
 
-from tests.live import connect, live_server, register
+from tests.live import connect, register
 from tests.settings import TEST_SETTINGS
-
-
-@pytest.fixture(scope="module")
-def server(server_env, tmp_path_factory):
-    with live_server(server_env, cwd=tmp_path_factory.mktemp("server")) as running:
-        yield running
-
-
-@pytest.fixture
-async def http(server):
-    async with httpx.AsyncClient(base_url=server.http) as client:
-        yield client
 
 
 async def close_code(server, **kwargs) -> tuple[int, str]:

@@ -9,37 +9,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.live import connect, live_server, register
-
-
-@pytest.fixture(scope="module")
-def server(server_env, tmp_path_factory):
-    with live_server(server_env, cwd=tmp_path_factory.mktemp("server")) as running:
-        yield running
-
-
-@pytest.fixture
-async def http(server):
-    async with httpx.AsyncClient(base_url=server.http) as client:
-        yield client
-
-
-async def new_group(http, owner, *members, title="room"):
-    response = await http.post(
-        "/api/group",
-        json={"title": title, "users": [m["id"] for m in members]},
-        headers=owner["headers"],
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-async def post_message(http, account, group_id, content):
-    response = await http.post(
-        f"/api/group/{group_id}/message", json={"content": content}, headers=account["headers"]
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
+from tests.live import connect, live_server, new_group, post_message, register
 
 
 async def test_events_reach_every_device_of_every_member_and_nobody_else(server, http):
