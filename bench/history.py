@@ -1,5 +1,7 @@
 """`history`: one room with a million messages; the newest page against one 900,000 deep.
 
+Another room's messages are interleaved with the room's, as in a real table.
+
 Keyset pagination on the (group_id, id) index should make both cost the same.
 """
 
@@ -33,8 +35,8 @@ async def run(options) -> dict:
     async with fresh_database() as database_url:
         users = await create_users(database_url, 2)
         with running_server(server_env(database_url)) as server:
-            (group_id,) = await create_groups(server.http, users, [[0, 1]])
-            loaded_in, deep_before, plan = await _load(database_url, group_id, options)
+            group_id, other_id = await create_groups(server.http, users, [[0, 1], [1, 0]])
+            loaded_in, deep_before, plan = await _load(database_url, group_id, other_id, options)
             headers = {"Authorization": f"Bearer {access_token(users[0])}"}
             path = f"/api/group/{group_id}/message"
             async with aiohttp.ClientSession(server.http, headers=headers) as http:
@@ -70,9 +72,11 @@ async def run(options) -> dict:
     return figures
 
 
-async def _load(database_url: str, group_id: str, options) -> tuple[float, int, str]:
-    """Bulk-load the room through the real sequence; return the load time, the id that has
-    `depth` messages above it, and the plan of the deep page query."""
+async def _load(database_url: str, group_id: str, other_id: str, options) -> tuple[float, int, str]:
+    """Bulk-load the room through the real sequence, with every tenth message going to another
+    room so that the room's pages must be found through its (group_id, id) index rather than by
+    walking the whole table. Return the load time, the id that has `depth` of the room's
+    messages above it, and the plan of the deep page query."""
     connection = await asyncpg.connect(database_url)
     try:
         author = await connection.fetchval(
@@ -81,11 +85,13 @@ async def _load(database_url: str, group_id: str, options) -> tuple[float, int, 
         started = time.perf_counter()
         await connection.execute(
             "INSERT INTO group_messages (id, seq, group_id, author_id, content, created_at) "
-            "SELECT n, n, $1, $2, 'bulk message ' || n, now() FROM ("
+            "SELECT n, n, CASE WHEN n % 10 = 0 THEN $4::uuid ELSE $1::uuid END, $2, "
+            "'bulk message ' || n, now() FROM ("
             "  SELECT nextval('chat_message_seq') AS n FROM generate_series(1, $3)) AS ids",
             uuid.UUID(group_id),
             author,
-            options.messages,
+            options.messages * 10 // 9,
+            uuid.UUID(other_id),
         )
         await connection.execute("ANALYZE group_messages")
         loaded_in = time.perf_counter() - started
