@@ -280,7 +280,12 @@ class MessageStore:
         (author, client_id) constraint decides retries, so two racing retries store one message.
         """
         draft = MessageDraft(author_id, self.room_type, room_id, content, client_id)
-        await await_all(self._app.ctx.plugins.hook.chat_before_message_stored(draft=draft))
+        before_stored = self._app.ctx.plugins.hook.chat_before_message_stored
+        if before_stored.get_hookimpls():
+            # Plugins see drafts from members only: that costs a query of its own first.
+            if author_id not in await self.members(room_id):
+                raise self._missing_room()
+            await await_all(before_stored(draft=draft))
         connection = self.model._meta.db
         try:
             if connection.capabilities.dialect == "postgres":
@@ -324,10 +329,7 @@ class MessageStore:
     ) -> tuple[Message | None, frozenset[UUID]]:
         try:
             async with in_transaction() as connection:
-                _, rows = await connection.execute_query(
-                    self._members_sql.format(room="?1"), [str(draft.room_id)]
-                )
-                members = frozenset(UUID(str(row["user_id"])) for row in rows)
+                members = await self.members(draft.room_id, connection)
                 if draft.author_id not in members:
                     raise self._missing_room()
                 position = await next_position(connection)
@@ -338,6 +340,19 @@ class MessageStore:
                 raise
             return None, members
         return message, members
+
+    async def members(
+        self, room_id: UUID, connection: BaseDBAsyncClient | None = None
+    ) -> frozenset[UUID]:
+        """The ids of the room's members (none when there is no such room)."""
+        if connection is None:
+            connection = self.model._meta.db
+        if connection.capabilities.dialect == "postgres":
+            sql, values = self._members_sql.format(room="$1"), [room_id]
+        else:  # SQLite: ?1 may appear several times; UUIDs are stored as text
+            sql, values = self._members_sql.format(room="?1"), [str(room_id)]
+        _, rows = await connection.execute_query(sql, values)
+        return frozenset(UUID(str(row["user_id"])) for row in rows)
 
     def _send_statement_for(self) -> str:
         table = self.model._meta.db_table

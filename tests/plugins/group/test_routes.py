@@ -430,11 +430,12 @@ async def test_message_hooks_rewrite_veto_and_observe(settings, register):
     from sanic_chat import Forbidden, hookimpl
     from sanic_chat.app import create_app
 
-    stored = []
+    stored, drafts = [], []
 
     class Moderation:
         @hookimpl
         def chat_before_message_stored(self, draft):
+            drafts.append(draft.author_id)
             if "forbidden" in draft.content:
                 raise Forbidden("Not here.", code="moderated")
             draft.content = draft.content.replace("darn", "d**n")
@@ -458,6 +459,13 @@ async def test_message_hooks_rewrite_veto_and_observe(settings, register):
     )
     assert_problem(response, 403, "moderated")
     assert len(stored) == 1
+    # A non-member is told there is no such group; plugins never see the draft.
+    outsider = await _account(client)
+    _, response = await client.post(
+        f"/api/group/{gid}/message", json={"content": "let me in"}, headers=outsider
+    )
+    assert_problem(response, 404, "group_not_found")
+    assert len(drafts) == 2
 
 
 async def _account(client) -> dict[str, str]:
