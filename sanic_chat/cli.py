@@ -58,6 +58,11 @@ def _settings_with(args: argparse.Namespace) -> Settings:
     return load_settings(**overrides)
 
 
+# Pending connections the kernel keeps for the worker. After a restart or a network blip every
+# client reconnects at once; Sanic's default of 100 would make the rest wait for retransmits.
+LISTEN_BACKLOG = 2048
+
+
 def _serve(args: argparse.Namespace) -> int:
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
@@ -83,6 +88,7 @@ def _serve(args: argparse.Namespace) -> int:
         workers=settings.workers,
         dev=args.dev,
         access_log=args.dev,
+        backlog=LISTEN_BACKLOG,
     )
     Sanic.serve(primary=app, app_loader=loader)
     return 0
