@@ -18,7 +18,14 @@ import asyncpg
 import websockets
 
 from .fanout import create_groups, split_groups
-from .harness import access_token, create_users, fresh_database, running_server, server_env
+from .harness import (
+    access_token,
+    create_users,
+    fresh_database,
+    redis_url,
+    running_server,
+    server_env,
+)
 from .report import latency_summary, print_table, verdict
 
 TARGET_RATE = 2000
@@ -31,6 +38,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--senders", type=int, default=32)
     parser.add_argument("--group-size", type=int, default=50)
     parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server workers (more than one uses Redis)"
+    )
 
 
 def quick(options) -> None:
@@ -43,13 +53,17 @@ async def run(options) -> dict:
         users = await create_users(database_url, members)
         groups = split_groups(members, options.group_size)
         senders = [users[group[0]] for group in groups]
-        with running_server(server_env(database_url)) as server:
+        env = server_env(database_url)
+        if options.workers > 1:
+            env["REDIS_URL"] = redis_url()
+        with running_server(env, options.workers) as server:
             group_ids = await create_groups(server.http, users, groups)
             over_ws = await _over_websocket(server, senders, group_ids, options.duration)
             over_rest = await _over_rest(server, senders, group_ids, options.duration)
         raw = await _raw_asyncpg(database_url, senders, group_ids, options.duration)
 
     figures = {
+        "workers": options.workers,
         "senders": options.senders,
         "group_size": options.group_size,
         "websocket": over_ws,
@@ -87,7 +101,9 @@ async def run(options) -> dict:
                 )
             )
     print_table(
-        f"send: {options.senders} concurrent senders, {options.duration:.0f} s each way", rows
+        f"send: {options.senders} concurrent senders, {options.duration:.0f} s each way, "
+        f"{options.workers} worker(s)",
+        rows,
     )
     return figures
 
