@@ -77,7 +77,18 @@ def live_server(
         yield server
     finally:
         server.stop()
-    assert "Traceback" not in server.log(), server.log()[-4000:]
+    assert not unexpected_tracebacks(server.log()), server.log()[-4000:]
+
+
+def unexpected_tracebacks(log: str) -> list[str]:
+    """The tracebacks in a server log, less one race inside Sanic 25.12's worker manager.
+
+    When the stop signal lands while a worker is exiting, the main process can read the
+    worker's entry as it is deleted (`_sync_states`: 'NoneType' object has no attribute
+    'get'). It happens after the workers have finished and is Sanic's own bookkeeping.
+    """
+    blocks = log.split("Traceback (most recent call last):")[1:]
+    return [block for block in blocks if "in _sync_states" not in block]
 
 
 def _wait_healthy(server: LiveServer, workers: int) -> None:
