@@ -68,4 +68,6 @@ def create_app(
 
 
 async def _notify_plugins(manager: Any, event: Any) -> None:
-    await await_all(manager.hook.chat_event_published(event=event))
+    hook = manager.hook.chat_event_published
+    if hook.get_hookimpls():  # most installations have no listener: skip the hook machinery
+        await await_all(hook(event=event))
