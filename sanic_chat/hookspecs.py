@@ -100,10 +100,13 @@ def chat_authenticate(request: Request) -> Any:
 def chat_before_message_stored(draft: MessageDraft) -> None:
     """Inspect, rewrite or veto a message before it is stored.
 
-    Called once per message sent (REST or WebSocket), before the transaction that stores it.
-    Rewrite by assigning `draft.content`; veto by raising a `ChatError` (e.g. `Forbidden`), which
-    reaches the sender unchanged. Every implementation sees the draft as left by the ones before.
-    May be async.
+    Called once per message sent (REST or WebSocket), after the sender's membership of the
+    room is checked and before the statement that stores it. Rewrite by assigning
+    `draft.content`; veto by raising a `ChatError` (e.g. `Forbidden`), which reaches the sender
+    unchanged. Every implementation sees the draft as left by the ones before. A retry with a
+    `clientId` already stored is called again, and the stored message is what the sender gets.
+    Implementing this hook costs every send one query (the membership check is otherwise part
+    of the insert). May be async.
     """
 
 
