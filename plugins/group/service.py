@@ -194,9 +194,7 @@ class GroupService:
     # ---- for the real-time hub
 
     async def member_ids(self, group_id: UUID) -> frozenset[UUID]:
-        return frozenset(
-            await GroupMember.filter(group_id=group_id).values_list("user_id", flat=True)
-        )
+        return await self.messages.members(group_id)
 
     async def members_if_member(self, group_id: UUID, user_id: UUID) -> frozenset[UUID]:
         await self._group_of_member(group_id, user_id)
