@@ -142,3 +142,41 @@ async def test_messages_edit_delete_by_author_only(client, register, events):
     _, response = await client.get(path, headers=bob.headers)
     assert response.json["messages"][0]["deleted"] is True
     assert response.json["nextCursor"] is None
+
+
+async def test_history_pages_and_bad_messages(client, register):
+    alice, bob = await register("alice"), await register("bob")
+    cid = (await open_conversation(client, alice, bob)).json["id"]
+    path = f"/api/conversation/{cid}/message"
+
+    _, response = await client.get(path, headers=bob.headers)
+    assert response.json == {"messages": [], "nextCursor": None}
+
+    sent = []
+    for n, (sender, text) in enumerate([(alice, "hi"), (bob, "hey"), (alice, "how are you")]):
+        _, response = await client.post(path, json={"content": text}, headers=sender.headers)
+        assert response.status == 201, n
+        sent.append(response.json["id"])
+
+    _, response = await client.get(path, params={"limit": 2}, headers=bob.headers)
+    assert [m["id"] for m in response.json["messages"]] == [sent[2], sent[1]]
+    assert response.json["nextCursor"] == sent[1]
+    _, response = await client.get(
+        path, params={"limit": 2, "before": sent[1]}, headers=bob.headers
+    )
+    assert [m["id"] for m in response.json["messages"]] == [sent[0]]
+    assert response.json["nextCursor"] is None
+    _, response = await client.get(path, params={"before": sent[0]}, headers=alice.headers)
+    assert response.json == {"messages": [], "nextCursor": None}
+
+    for body in ({"content": "   "}, {"content": "x" * 4001}, {}, {"content": "ok", "clientId": 1}):
+        _, response = await client.post(path, json=body, headers=alice.headers)
+        assert_problem(response, 422)
+    _, response = await client.patch(f"{path}/abc", json={"content": "x"}, headers=alice.headers)
+    assert_problem(response, 422)
+    _, response = await client.patch(
+        f"{path}/999999999", json={"content": "x"}, headers=alice.headers
+    )
+    assert_problem(response, 404, "message_not_found")
+    _, response = await client.get(path, params={"limit": 101}, headers=alice.headers)
+    assert_problem(response, 422)
