@@ -25,12 +25,13 @@ from uuid import UUID
 from pydantic import Field, StringConstraints, model_validator
 from sanic import Sanic
 from tortoise import Tortoise, fields
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from .awaitables import await_all
+from .batches import Batcher
 from .errors import ChatError, Conflict, Forbidden, NotFound
 from .events import Event
 from .schemas import CamelModel
@@ -76,6 +77,12 @@ class MessageDraft:
     room_id: UUID
     content: str
     client_id: UUID | None = None
+
+
+# A draft with the time it was sent; what storing it gave: its position (None when its
+# clientId was already stored) and its room's members.
+Stamped = tuple[MessageDraft, datetime]
+Inserted = tuple[int | None, frozenset[UUID]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,6 +186,7 @@ class MessageStore:
         self._members_sql = members_sql
         self._missing_room = missing_room
         self._send_statement = self._send_statement_for()
+        self._sends: Batcher[Stamped, Inserted] = Batcher(self._insert_batch)
         self._authors = AuthorCache(model)
 
     # ---- reading
@@ -287,13 +295,19 @@ class MessageStore:
                 raise self._missing_room()
             await await_all(before_stored(draft=draft))
         connection = self.model._meta.db
-        try:
-            if connection.capabilities.dialect == "postgres":
-                message, members = await self._insert_in_one_statement(connection, draft)
+        created_at = _now()
+        if connection.capabilities.dialect != "postgres":
+            message, members = await self._insert_in_transaction(draft, created_at)
+        else:
+            if isinstance(connection, TransactionalDBClient):
+                # Inside a caller's transaction: its lock and its commit are the caller's.
+                (inserted,) = await self._insert_batch([(draft, created_at)], connection)
             else:
-                message, members = await self._insert_in_transaction(draft)
-        except IntegrityError:  # the room was deleted between the check and the insert
-            raise self._missing_room() from None
+                inserted = await self._sends.submit((draft, created_at))
+            if isinstance(inserted, BaseException):
+                raise inserted
+            position, members = inserted
+            message = None if position is None else self._instance(position, draft, created_at)
         if message is None:
             existing = await self._by_client_id(author_id, client_id)
             if existing is None:  # the conflicting row vanished (its room was deleted)
@@ -303,41 +317,56 @@ class MessageStore:
         await self._notify_stored(message)
         return await self._publish("create", message, members), True
 
-    async def _insert_in_one_statement(
-        self, connection: BaseDBAsyncClient, draft: MessageDraft
-    ) -> tuple[Message | None, frozenset[UUID]]:
-        """The hot path on PostgreSQL: membership, position, lock and insert in one round trip.
+    async def _insert_batch(
+        self, drafts: list[Stamped], connection: BaseDBAsyncClient | None = None
+    ) -> list[Inserted | BaseException]:
+        """Store drafts in one statement: membership, position, lock and insert for all.
 
         The statement is its own transaction, so the advisory lock is held until it commits,
-        as `next_position` requires. The message is None when this (author, clientId) already
-        exists.
+        as `next_position` requires. Each draft gets its position (None when its
+        (author, clientId) already exists) and its room's members, or the error it alone met.
         """
-        created_at = _now()
-        values = [draft.room_id, draft.author_id, draft.content, draft.client_id, created_at]
-        # execute_query would drop the RETURNING rows of an INSERT; this fetches them.
-        rows = await connection.execute_query_dict(self._send_statement, values)
-        members = frozenset(rows[0]["members"])
-        if draft.author_id not in members:
-            raise self._missing_room()
-        position = rows[0]["id"]
-        if position is None:
-            return None, members
-        return self._instance(position, draft, created_at), members
+        if connection is None:
+            connection = self.model._meta.db
+        columns = [
+            [draft.room_id for draft, _ in drafts],
+            [draft.author_id for draft, _ in drafts],
+            [draft.content for draft, _ in drafts],
+            [draft.client_id for draft, _ in drafts],
+            [created_at for _, created_at in drafts],
+        ]
+        try:
+            # execute_query would drop the RETURNING rows of an INSERT; this fetches them.
+            rows = await connection.execute_query_dict(self._send_statement, columns)
+        except IntegrityError:  # a room deleted since its sender's membership was read
+            if len(drafts) == 1:
+                return [self._missing_room()]
+            # It failed the whole statement: store the others without it.
+            return [(await self._insert_batch([one], connection))[0] for one in drafts]
+        outcomes: list[Inserted | BaseException] = []
+        for (draft, _), row in zip(drafts, rows, strict=True):
+            members = frozenset(row["members"])
+            if draft.author_id in members:
+                outcomes.append((row["id"], members))
+            else:
+                outcomes.append(self._missing_room())
+        return outcomes
 
     async def _insert_in_transaction(
-        self, draft: MessageDraft
+        self, draft: MessageDraft, created_at: datetime
     ) -> tuple[Message | None, frozenset[UUID]]:
+        """SQLite: one writer at a time anyway, so a transaction of several statements."""
         try:
             async with in_transaction() as connection:
                 members = await self.members(draft.room_id, connection)
                 if draft.author_id not in members:
                     raise self._missing_room()
                 position = await next_position(connection)
-                message = self._instance(position, draft, _now())
+                message = self._instance(position, draft, created_at)
                 await message.save(using_db=connection, force_create=True)
         except IntegrityError:
-            if draft.client_id is None:
-                raise
+            if draft.client_id is None:  # no clientId to clash: the room went away meanwhile
+                raise self._missing_room() from None
             return None, members
         return message, members
 
@@ -355,23 +384,36 @@ class MessageStore:
         return frozenset(UUID(str(row["user_id"])) for row in rows)
 
     def _send_statement_for(self) -> str:
+        """The statement `_insert_batch` sends: one row in per draft, one row out per draft.
+
+        Each draft's room members are read once and serve both its membership test and its
+        recipients. Positions are taken under the lock in the drafts' order, for the drafts
+        whose sender is a member; the insert skips an (author, clientId) already stored.
+        """
         table = self.model._meta.db_table
-        members = self._members_sql.format(room="$1")
-        # The membership test is an uncorrelated EXISTS, checked once before the lock is taken;
-        # `members` is read once and serves both the test and the recipients.
+        members = self._members_sql.format(room="draft.room")
         return (
-            f"WITH members AS MATERIALIZED ({members}), "
-            "position AS ("
-            f"  SELECT nextval('{SEQUENCE}') AS n FROM pg_advisory_xact_lock({ORDER_LOCK})"
-            "  WHERE EXISTS (SELECT 1 FROM members WHERE user_id = $2)"
+            "WITH draft AS ("
+            "  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[],"
+            "  $5::timestamptz[]) WITH ORDINALITY"
+            "  AS draft(room, author, content, client_id, created_at, n)"
+            "), checked AS MATERIALIZED ("
+            f"  SELECT draft.*, ARRAY({members}) AS members FROM draft"
+            "), position AS MATERIALIZED ("
+            f"  SELECT nextval('{SEQUENCE}') AS id, admitted.*"
+            f"  FROM pg_advisory_xact_lock({ORDER_LOCK}), ("
+            "    SELECT * FROM checked WHERE author = ANY(members) ORDER BY n OFFSET 0"
+            "  ) AS admitted"
             "), inserted AS ("
             f'  INSERT INTO "{table}"'
             f'  (id, seq, "{self._room_key}", author_id, content, client_id, created_at)'
-            "  SELECT n, n, $1, $2, $3, $4, $5 FROM position"
+            "  SELECT id, id, room, author, content, client_id, created_at FROM position"
             "  ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id"
             ") "
-            "SELECT ARRAY(SELECT user_id FROM members) AS members, "
-            "(SELECT id FROM inserted) AS id"
+            "SELECT checked.members, inserted.id FROM checked"
+            " LEFT JOIN position ON position.n = checked.n"
+            " LEFT JOIN inserted ON inserted.id = position.id"
+            " ORDER BY checked.n"
         )
 
     def _instance(self, position: int, draft: MessageDraft, created_at: datetime) -> Message:

@@ -360,6 +360,50 @@ async def test_concurrent_retries_store_one_message(live, db):
     assert await db.fetchval(count, UUID(racing_id)) == 1
 
 
+async def test_concurrent_sends_to_several_rooms_each_get_their_own_answer(live, db):
+    """Sends racing into one worker are stored together; each still gets its own outcome."""
+    async with httpx.AsyncClient(base_url=live.http) as http:
+        alice, bob = await live_register(http, "alice"), await live_register(http, "bob")
+        outsider = await live_register(http, "outsider")
+        ours = (
+            await http.post(
+                "/api/group", json={"title": "ours", "users": [bob["id"]]}, headers=alice["headers"]
+            )
+        ).json()["id"]
+        bobs = (
+            await http.post("/api/group", json={"title": "bob's"}, headers=bob["headers"])
+        ).json()["id"]
+        twice = str(uuid.uuid4())
+
+        def send(account, gid, content, client_id=None):
+            body = {"content": content, **({"clientId": client_id} if client_id else {})}
+            return http.post(f"/api/group/{gid}/message", json=body, headers=account["headers"])
+
+        responses = await asyncio.gather(
+            *(send(alice, ours, f"a{n}") for n in range(6)),
+            *(send(bob, bobs, f"b{n}") for n in range(6)),
+            send(outsider, ours, "let me in"),
+            send(bob, ours, "once", twice),
+            send(bob, ours, "once", twice),
+        )
+    stored, intruder, retried = responses[:12], responses[12], responses[13:]
+    assert [r.status_code for r in stored] == [201] * 12
+    assert [r.json()["groupId"] for r in stored] == [ours] * 6 + [bobs] * 6
+    assert [r.json()["content"] for r in stored] == [f"a{n}" for n in range(6)] + [
+        f"b{n}" for n in range(6)
+    ]
+    assert_problem(intruder, 404, "group_not_found")
+    assert sorted(r.status_code for r in retried) == [200, 201]
+    assert retried[0].json()["id"] == retried[1].json()["id"]
+    ids = [r.json()["id"] for r in stored] + [retried[0].json()["id"]]
+    assert len(set(ids)) == 13
+    rows = await db.fetch(
+        "SELECT group_id, content FROM group_messages WHERE id = ANY($1::bigint[])", ids
+    )
+    assert len(rows) == 13
+    assert await db.fetchval("SELECT count(*) FROM group_messages WHERE content = 'let me in'") == 0
+
+
 async def test_history_pages(client, register):
     owner = await register("owner")
     group = await make_group(client, owner)
