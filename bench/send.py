@@ -1,9 +1,10 @@
 """`send`: concurrent senders storing messages, over WebSocket commands and over REST.
 
 Each sender belongs to its own group of 50 and sends as fast as its acks come back (a closed
-loop), for D seconds. In the same run, the same statement sent with raw asyncpg and no web layer
-(membership, recipients, ordered position and insert in one round trip) gives the limit, and
-the ratio to it.
+loop), for D seconds. In the same run, the server's statement sent with raw asyncpg and no web
+layer (membership, recipients, ordered position and insert, concurrent sends batched as the
+server batches them) gives the limit and the ratio to it; the same without batching shows what
+the batching is worth.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ import asyncio
 import json
 import time
 import uuid
+from datetime import datetime, timezone
 
 import aiohttp
 import asyncpg
 import websockets
+
+from sanic_chat.batches import Batcher
+from sanic_chat.messages import send_statement
 
 from .fanout import create_groups, split_groups
 from .harness import (
@@ -31,7 +36,6 @@ from .report import latency_summary, print_table, verdict
 TARGET_RATE = 2000
 TARGET_P99_MS = 50.0
 TARGET_RATIO = 0.80
-ORDER_LOCK = 7_316_001  # sanic_chat.messages.ORDER_LOCK
 
 
 def add_arguments(parser) -> None:
@@ -60,7 +64,8 @@ async def run(options) -> dict:
             group_ids = await create_groups(server.http, users, groups)
             over_ws = await _over_websocket(server, senders, group_ids, options.duration)
             over_rest = await _over_rest(server, senders, group_ids, options.duration)
-        raw = await _raw_asyncpg(database_url, senders, group_ids, options.duration)
+        raw = await _raw_asyncpg(database_url, senders, group_ids, options.duration, True)
+        unbatched = await _raw_asyncpg(database_url, senders, group_ids, options.duration, False)
 
     figures = {
         "workers": options.workers,
@@ -69,6 +74,7 @@ async def run(options) -> dict:
         "websocket": over_ws,
         "rest": over_rest,
         "raw_asyncpg": raw,
+        "raw_asyncpg_unbatched": unbatched,
     }
     for name in ("websocket", "rest"):
         result = figures[name]
@@ -80,7 +86,7 @@ async def run(options) -> dict:
             and result["errors"] == 0
         )
     rows = []
-    for name in ("websocket", "rest", "raw_asyncpg"):
+    for name in ("websocket", "rest", "raw_asyncpg", "raw_asyncpg_unbatched"):
         result = figures[name]
         rows.append((f"{name} messages/s", result["messages_per_s"]))
         rows.append(
@@ -89,7 +95,7 @@ async def run(options) -> dict:
                 f"{result['p50_ms']} / {result['p95_ms']} / {result['p99_ms']}",
             )
         )
-        if name != "raw_asyncpg":
+        if name in ("websocket", "rest"):
             rows.append(
                 (f"{name} errors, ratio to raw", f"{result['errors']}, {result['ratio_to_raw']}")
             )
@@ -178,31 +184,31 @@ async def _over_rest(server, senders, group_ids, duration) -> dict:
     return _result(latencies, errors, time.perf_counter() - started)
 
 
-async def _raw_asyncpg(database_url, senders, group_ids, duration) -> dict:
-    """The server's writes with no web layer: the limit of this machine for this pattern.
+GROUP_MEMBERS = "SELECT user_id FROM group_members WHERE group_id = {room}"
 
-    The statement the server sends per message (membership, recipients, position, lock and
-    insert in one), on pooled connections released without a reset query, as the server does.
+
+async def _raw_asyncpg(database_url, senders, group_ids, duration, batched: bool) -> dict:
+    """The server's statement with no web layer: the limit of this machine for this pattern.
+
+    `batched`: concurrent sends go together, one statement in flight at a time, as the server
+    does. Otherwise one statement per message, the pattern the batching replaced. Pooled
+    connections are released without a reset query, as the server does.
     """
     latencies, errors = [], 0
+    statement = send_statement("group_messages", "group_id", GROUP_MEMBERS)
 
     async def keep_session(connection) -> None:
         pass
 
     pool = await asyncpg.create_pool(database_url, min_size=10, max_size=10, reset=keep_session)
-    statement = (
-        "WITH members AS MATERIALIZED "
-        "(SELECT user_id FROM group_members WHERE group_id = $1), "
-        "position AS (SELECT nextval('chat_message_seq') AS n "
-        f"FROM pg_advisory_xact_lock({ORDER_LOCK}) "
-        "WHERE EXISTS (SELECT 1 FROM members WHERE user_id = $2)), "
-        "inserted AS (INSERT INTO group_messages "
-        "(id, seq, group_id, author_id, content, client_id, created_at) "
-        "SELECT n, n, $1, $2, $3, $4, now() FROM position "
-        "ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id) "
-        "SELECT ARRAY(SELECT user_id FROM members) AS members, "
-        "(SELECT id FROM inserted) AS id"
-    )
+
+    async def store(drafts: list[tuple]) -> list:
+        columns = [list(column) for column in zip(*drafts, strict=True)]
+        async with pool.acquire() as connection:
+            rows = await connection.fetch(statement, *columns)
+        return [(row["id"], row["members"]) for row in rows]
+
+    batcher = Batcher(store)
 
     async def sender(user_id: str, group_id: str) -> None:
         nonlocal errors
@@ -212,19 +218,21 @@ async def _raw_asyncpg(database_url, senders, group_ids, duration) -> dict:
         while time.perf_counter() < stop_at:
             n += 1
             started = time.perf_counter()
-            async with pool.acquire() as connection:
-                row = await connection.fetchrow(
-                    statement, group, author, f"message {n}", uuid.uuid4()
-                )
-            if row["id"] is None or author not in row["members"]:
+            draft = (group, author, f"message {n}", uuid.uuid4(), datetime.now(timezone.utc))
+            if batched:
+                stored, members = await batcher.submit(draft)
+            else:
+                ((stored, members),) = await store([draft])
+            if stored is None or author not in members:
                 errors += 1
                 continue
             latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
     await asyncio.gather(*(sender(u, g) for u, g in zip(senders, group_ids, strict=True)))
+    elapsed = time.perf_counter() - started
     await pool.close()
-    return _result(latencies, errors, time.perf_counter() - started)
+    return _result(latencies, errors, elapsed)
 
 
 def _result(latencies: list[float], errors: int, elapsed: float) -> dict:

@@ -160,6 +160,41 @@ async def next_position(connection: BaseDBAsyncClient) -> int:
     return rows[0]["position"]
 
 
+def send_statement(table: str, room_key: str, members_sql: str) -> str:
+    """The statement that stores a batch of drafts: one row in per draft, one row out per draft.
+
+    Takes arrays of room ids, authors, contents, clientIds and times ($1-$5). Each draft's room
+    members (`members_sql`, with `{room}` for the room) are read once and serve both its
+    membership test and its recipients. Positions are taken under the order lock in the drafts'
+    order, for the drafts whose sender is a member; the insert skips an (author, clientId)
+    already stored. Out come the members and the new id (NULL when not stored) of each draft.
+    """
+    members = members_sql.format(room="draft.room")
+    return (
+        "WITH draft AS ("
+        "  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[],"
+        "  $5::timestamptz[]) WITH ORDINALITY"
+        "  AS draft(room, author, content, client_id, created_at, n)"
+        "), checked AS MATERIALIZED ("
+        f"  SELECT draft.*, ARRAY({members}) AS members FROM draft"
+        "), position AS MATERIALIZED ("
+        f"  SELECT nextval('{SEQUENCE}') AS id, admitted.*"
+        f"  FROM pg_advisory_xact_lock({ORDER_LOCK}), ("
+        "    SELECT * FROM checked WHERE author = ANY(members) ORDER BY n OFFSET 0"
+        "  ) AS admitted"
+        "), inserted AS ("
+        f'  INSERT INTO "{table}"'
+        f'  (id, seq, "{room_key}", author_id, content, client_id, created_at)'
+        "  SELECT id, id, room, author, content, client_id, created_at FROM position"
+        "  ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id"
+        ") "
+        "SELECT checked.members, inserted.id FROM checked"
+        " LEFT JOIN position ON position.n = checked.n"
+        " LEFT JOIN inserted ON inserted.id = position.id"
+        " ORDER BY checked.n"
+    )
+
+
 class MessageStore:
     """Messages of one kind of room.
 
@@ -185,7 +220,7 @@ class MessageStore:
         self._out = out
         self._members_sql = members_sql
         self._missing_room = missing_room
-        self._send_statement = self._send_statement_for()
+        self._send_statement = send_statement(model._meta.db_table, self._room_key, members_sql)
         self._sends: Batcher[Stamped, Inserted] = Batcher(self._insert_batch)
         self._authors = AuthorCache(model)
 
@@ -382,39 +417,6 @@ class MessageStore:
             sql, values = self._members_sql.format(room="?1"), [str(room_id)]
         _, rows = await connection.execute_query(sql, values)
         return frozenset(UUID(str(row["user_id"])) for row in rows)
-
-    def _send_statement_for(self) -> str:
-        """The statement `_insert_batch` sends: one row in per draft, one row out per draft.
-
-        Each draft's room members are read once and serve both its membership test and its
-        recipients. Positions are taken under the lock in the drafts' order, for the drafts
-        whose sender is a member; the insert skips an (author, clientId) already stored.
-        """
-        table = self.model._meta.db_table
-        members = self._members_sql.format(room="draft.room")
-        return (
-            "WITH draft AS ("
-            "  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[],"
-            "  $5::timestamptz[]) WITH ORDINALITY"
-            "  AS draft(room, author, content, client_id, created_at, n)"
-            "), checked AS MATERIALIZED ("
-            f"  SELECT draft.*, ARRAY({members}) AS members FROM draft"
-            "), position AS MATERIALIZED ("
-            f"  SELECT nextval('{SEQUENCE}') AS id, admitted.*"
-            f"  FROM pg_advisory_xact_lock({ORDER_LOCK}), ("
-            "    SELECT * FROM checked WHERE author = ANY(members) ORDER BY n OFFSET 0"
-            "  ) AS admitted"
-            "), inserted AS ("
-            f'  INSERT INTO "{table}"'
-            f'  (id, seq, "{self._room_key}", author_id, content, client_id, created_at)'
-            "  SELECT id, id, room, author, content, client_id, created_at FROM position"
-            "  ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id"
-            ") "
-            "SELECT checked.members, inserted.id FROM checked"
-            " LEFT JOIN position ON position.n = checked.n"
-            " LEFT JOIN inserted ON inserted.id = position.id"
-            " ORDER BY checked.n"
-        )
 
     def _instance(self, position: int, draft: MessageDraft, created_at: datetime) -> Message:
         return self.model(
