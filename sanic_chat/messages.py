@@ -9,7 +9,8 @@ shared by all rooms, inside its transaction and under a transaction-scoped advis
 until commit. So the order of these values is the order of commits: a change that committed
 earlier never has a larger value than one that committed later. A message's `id` is the value
 taken when it was created (the room's order); its `seq` is the value of its latest change, the
-cursor clients resume from.
+cursor clients resume from. New messages that a worker is asked to store at the same moment go
+in one statement (`Batcher`), so the lock costs one commit per batch, not one per message.
 """
 
 from __future__ import annotations
