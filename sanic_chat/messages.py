@@ -374,10 +374,18 @@ class MessageStore:
         try:
             # execute_query would drop the RETURNING rows of an INSERT; this fetches them.
             rows = await connection.execute_query_dict(self._send_statement, columns)
-        except IntegrityError:  # a room deleted since its sender's membership was read
+        except IntegrityError as exc:  # a room deleted since its sender's membership was read
             if len(drafts) == 1:
                 return [self._missing_room()]
-            # It failed the whole statement: store the others without it.
+            log.info("a batch of %d sends failed (%s); one by one now", len(drafts), exc)
+            return [(await self._insert_batch([one], connection))[0] for one in drafts]
+        except Exception as exc:
+            if len(drafts) == 1:
+                return [exc]
+            # Whatever one draft ran into must not fail the others' sends.
+            log.warning(
+                "a batch of %d sends failed (%r); storing them one by one", len(drafts), exc
+            )
             return [(await self._insert_batch([one], connection))[0] for one in drafts]
         outcomes: list[Inserted | BaseException] = []
         for (draft, _), row in zip(drafts, rows, strict=True):

@@ -7,7 +7,7 @@ decorator also documents what it validates in the OpenAPI document.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -25,12 +25,33 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def parse(model: type[M], data: Any, location: str = "body") -> M:
     """Validate `data` against `model`, raising ValidationFailed with per-field errors."""
+    nul_fields = list(_fields_with_nul(data, location))
+    if nul_fields:
+        # PostgreSQL text cannot hold U+0000: refused here rather than failing in the database.
+        raise ValidationFailed(
+            f"The request {location} is invalid.",
+            errors=[
+                {"field": field, "message": "contains a NUL character"} for field in nul_fields
+            ],
+        )
     try:
         return model.model_validate(data)
     except PydanticValidationError as exc:
         raise ValidationFailed(
             f"The request {location} is invalid.", errors=field_errors(exc, location)
         ) from None
+
+
+def _fields_with_nul(data: Any, path: str) -> Iterator[str]:
+    if isinstance(data, str):
+        if "\x00" in data:
+            yield path
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _fields_with_nul(value, f"{path}.{key}")
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _fields_with_nul(value, f"{path}.{index}")
 
 
 def field_errors(exc: PydanticValidationError, location: str) -> list[dict[str, str]]:

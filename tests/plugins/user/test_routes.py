@@ -47,6 +47,7 @@ async def test_search_validation_and_auth(client, register):
         ({"username": "a", "limit": 51}, "query.limit"),
         ({"username": "a", "limit": "many"}, "query.limit"),
         ({"username": "x" * 33}, "query.username"),
+        ({"username": "al\x00"}, "query.username"),
     ]:
         _, response = await client.get("/api/user/search", params=params, headers=searcher.headers)
         problem = assert_problem(response, 422, "validation_failed")
