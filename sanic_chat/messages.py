@@ -330,6 +330,11 @@ class MessageStore:
             if author_id not in await self.members(room_id):
                 raise self._missing_room()
             await await_all(before_stored(draft=draft))
+        # Named before storing: once stored, nothing should await between the batch's answer and
+        # the event, so a worker publishes the sends of one batch in their cursors' order.
+        author = await self._authors.get(author_id)
+        if author is None:  # a valid token of a user who is gone: a member of nothing
+            raise self._missing_room()
         connection = self.model._meta.db
         created_at = _now()
         if connection.capabilities.dialect != "postgres":
@@ -349,7 +354,7 @@ class MessageStore:
             if existing is None:  # the conflicting row vanished (its room was deleted)
                 raise self._missing_room()
             return self.serialise(existing), False
-        message.author = await self._authors.get(author_id)
+        message.author = author
         await self._notify_stored(message)
         return await self._publish("create", message, members), True
 
@@ -535,12 +540,14 @@ class AuthorCache:
         self._message_model = message_model
         self._users: OrderedDict[UUID, Model] = OrderedDict()
 
-    async def get(self, user_id: UUID) -> Model:
+    async def get(self, user_id: UUID) -> Model | None:
         user = self._users.get(user_id)
         if user is None:
             # Resolved here: Tortoise links related models only when it initialises.
             user_model = self._message_model._meta.fields_map["author"].related_model
-            user = await user_model.filter(id=user_id).only("id", "username").get()
+            user = await user_model.filter(id=user_id).only("id", "username").first()
+            if user is None:
+                return None
             self._users[user_id] = user
             if len(self._users) > self.SIZE:
                 self._users.popitem(last=False)

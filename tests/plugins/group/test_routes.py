@@ -324,6 +324,15 @@ async def test_content_is_validated(client, register):
     assert (await send(client, owner, group["id"], "x" * 4000)).status == 201
 
 
+async def test_a_deleted_users_token_sends_nothing(client, register, db):
+    owner, member = await register("owner"), await register("member")
+    group = await make_group(client, owner, member)
+    await db.execute("DELETE FROM users WHERE id = $1", UUID(member.id))
+    response = await send(client, member, group["id"], "from beyond")
+    assert_problem(response, 404, "group_not_found")
+    assert (await send(client, owner, group["id"], "still here")).status == 201
+
+
 async def test_client_id_makes_retries_idempotent(client, register, events, db):
     owner = await register("owner")
     group = await make_group(client, owner)
