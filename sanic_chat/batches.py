@@ -9,11 +9,8 @@ flush for all of them. A lone send still goes at once, so nothing waits for a ti
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
-
-log = logging.getLogger("sanic_chat.batches")
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")

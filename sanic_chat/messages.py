@@ -379,19 +379,14 @@ class MessageStore:
         try:
             # execute_query would drop the RETURNING rows of an INSERT; this fetches them.
             rows = await connection.execute_query_dict(self._send_statement, columns)
-        except IntegrityError as exc:  # a room deleted since its sender's membership was read
-            if len(drafts) == 1:
-                return [self._missing_room()]
-            log.info("a batch of %d sends failed (%s); one by one now", len(drafts), exc)
-            return [(await self._insert_batch([one], connection))[0] for one in drafts]
         except Exception as exc:
-            if len(drafts) == 1:
-                return [exc]
-            # Whatever one draft ran into must not fail the others' sends.
-            log.warning(
-                "a batch of %d sends failed (%r); storing them one by one", len(drafts), exc
-            )
-            return [(await self._insert_batch([one], connection))[0] for one in drafts]
+            if len(drafts) > 1:
+                # Whatever one draft ran into must not fail the others' sends.
+                log.warning("a batch of %d sends failed (%r): one by one now", len(drafts), exc)
+                return [(await self._insert_batch([one], connection))[0] for one in drafts]
+            if isinstance(exc, IntegrityError):  # its room was deleted since members were read
+                return [self._missing_room()]
+            return [exc]
         outcomes: list[Inserted | BaseException] = []
         for (draft, _), row in zip(drafts, rows, strict=True):
             members = frozenset(row["members"])
