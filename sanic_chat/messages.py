@@ -327,8 +327,7 @@ class MessageStore:
         before_stored = self._app.ctx.plugins.hook.chat_before_message_stored
         if before_stored.get_hookimpls():
             # Plugins see drafts from members only: that costs a query of its own first.
-            if author_id not in await self.members(room_id):
-                raise self._missing_room()
+            await self.members_including(room_id, author_id)
             await await_all(before_stored(draft=draft))
         # Named before storing: once stored, nothing should await between the batch's answer and
         # the event, so a worker publishes the sends of one batch in their cursors' order.
@@ -402,9 +401,7 @@ class MessageStore:
         """SQLite: one writer at a time anyway, so a transaction of several statements."""
         try:
             async with in_transaction() as connection:
-                members = await self.members(draft.room_id, connection)
-                if draft.author_id not in members:
-                    raise self._missing_room()
+                members = await self.members_including(draft.room_id, draft.author_id, connection)
                 position = await next_position(connection)
                 message = self._instance(position, draft, created_at)
                 await message.save(using_db=connection, force_create=True)
@@ -413,6 +410,15 @@ class MessageStore:
                 raise self._missing_room() from None
             return None, members
         return message, members
+
+    async def members_including(
+        self, room_id: UUID, user_id: UUID, connection: BaseDBAsyncClient | None = None
+    ) -> frozenset[UUID]:
+        """The room's members, if `user_id` is one of them; else the room is missing to them."""
+        members = await self.members(room_id, connection)
+        if user_id not in members:
+            raise self._missing_room()
+        return members
 
     async def members(
         self, room_id: UUID, connection: BaseDBAsyncClient | None = None

@@ -181,9 +181,7 @@ class GroupService:
     async def edit(
         self, group_id: UUID, user_id: UUID, message_id: int, content: str
     ) -> dict[str, Any]:
-        members = await self.member_ids(group_id)
-        if user_id not in members:
-            raise _missing_group()
+        members = await self.members_if_member(group_id, user_id)
         return await self.messages.edit(group_id, message_id, user_id, content, members)
 
     async def delete(self, group_id: UUID, user_id: UUID, message_id: int) -> dict[str, Any]:
@@ -197,8 +195,7 @@ class GroupService:
         return await self.messages.members(group_id)
 
     async def members_if_member(self, group_id: UUID, user_id: UUID) -> frozenset[UUID]:
-        await self._group_of_member(group_id, user_id)
-        return await self.member_ids(group_id)
+        return await self.messages.members_including(group_id, user_id)
 
     async def contacts(self, user_id: UUID) -> set[UUID]:
         mine = Subquery(GroupMember.filter(user_id=user_id).values("group_id"))
