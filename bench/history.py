@@ -74,8 +74,8 @@ async def run(options) -> dict:
 
 async def _load(database_url: str, group_id: str, other_id: str, options) -> tuple[float, int, str]:
     """Bulk-load the room through the real sequence, with every tenth message going to another
-    room so that the room's pages must be found through its (group_id, id) index rather than by
-    walking the whole table. Return the load time, the id that has `depth` of the room's
+    room, so that a page is not simply the table's newest rows and the plan has to filter or
+    use the (group_id, id) index. Return the load time, the id that has `depth` of the room's
     messages above it, and the plan of the deep page query."""
     connection = await asyncpg.connect(database_url)
     try:

@@ -9,7 +9,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from tests.live import live_server
+from tests.live import live_server, new_group
 from tests.live import register as live_register
 from tests.problem import assert_problem
 
@@ -374,14 +374,7 @@ async def test_concurrent_sends_to_several_rooms_each_get_their_own_answer(live,
     async with httpx.AsyncClient(base_url=live.http) as http:
         alice, bob = await live_register(http, "alice"), await live_register(http, "bob")
         outsider = await live_register(http, "outsider")
-        ours = (
-            await http.post(
-                "/api/group", json={"title": "ours", "users": [bob["id"]]}, headers=alice["headers"]
-            )
-        ).json()["id"]
-        bobs = (
-            await http.post("/api/group", json={"title": "bob's"}, headers=bob["headers"])
-        ).json()["id"]
+        ours, bobs = await new_group(http, alice, bob), await new_group(http, bob)
         twice = str(uuid.uuid4())
 
         def send(account, gid, content, client_id=None):
