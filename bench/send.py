@@ -19,7 +19,9 @@ import aiohttp
 import asyncpg
 import websockets
 
+from plugins.group.service import MEMBERS_SQL
 from sanic_chat.batches import Batcher
+from sanic_chat.db import release_quietly
 from sanic_chat.messages import send_statement
 
 from .fanout import create_groups, split_groups
@@ -184,9 +186,6 @@ async def _over_rest(server, senders, group_ids, duration) -> dict:
     return _result(latencies, errors, time.perf_counter() - started)
 
 
-GROUP_MEMBERS = "SELECT user_id FROM group_members WHERE group_id = {room}"
-
-
 async def _raw_asyncpg(database_url, senders, group_ids, duration, batched: bool) -> dict:
     """The server's statement with no web layer: the limit of this machine for this pattern.
 
@@ -195,12 +194,8 @@ async def _raw_asyncpg(database_url, senders, group_ids, duration, batched: bool
     connections are released without a reset query, as the server does.
     """
     latencies, errors = [], 0
-    statement = send_statement("group_messages", "group_id", GROUP_MEMBERS)
-
-    async def keep_session(connection) -> None:
-        pass
-
-    pool = await asyncpg.create_pool(database_url, min_size=10, max_size=10, reset=keep_session)
+    statement = send_statement("group_messages", "group_id", MEMBERS_SQL)
+    pool = await asyncpg.create_pool(database_url, min_size=10, max_size=10, reset=release_quietly)
 
     async def store(drafts: list[tuple]) -> list:
         columns = [list(column) for column in zip(*drafts, strict=True)]

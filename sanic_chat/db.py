@@ -35,7 +35,7 @@ def migrations_location() -> Path:
 
 def tortoise_connection(database_url: str, pool_max: int) -> str | dict[str, Any]:
     """What Tortoise connects with: SQLite as given; PostgreSQL as a bounded pool whose
-    connections go back without the default reset round trip (see `_release_quietly`)."""
+    connections go back without the default reset round trip (see `release_quietly`)."""
     parts = urlsplit(database_url)
     if parts.scheme == "sqlite":
         return database_url
@@ -44,11 +44,11 @@ def tortoise_connection(database_url: str, pool_max: int) -> str | dict[str, Any
     query.setdefault("maxsize", str(pool_max))
     url = urlunsplit(("postgres", parts.netloc, parts.path, urlencode(query), parts.fragment))
     connection = expand_db_url(url)
-    connection["credentials"]["reset"] = _release_quietly
+    connection["credentials"]["reset"] = release_quietly
     return connection
 
 
-async def _release_quietly(connection: Any) -> None:
+async def release_quietly(connection: Any) -> None:
     """Return a connection to the pool as it is.
 
     asyncpg's default reset (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL) costs a round

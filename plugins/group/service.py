@@ -24,6 +24,9 @@ from sanic_chat.messages import HistoryQuery, MessageStore
 from .models import Group, GroupMember, GroupMessage
 from .schemas import GroupDetail, GroupMessageOut, GroupSummary, MembershipChange
 
+# The members of group `{room}`, in the form `MessageStore` builds its statements from.
+MEMBERS_SQL = "SELECT user_id FROM group_members WHERE group_id = {room}"
+
 
 class GroupService:
     def __init__(self, app: Sanic) -> None:
@@ -33,7 +36,7 @@ class GroupService:
             GroupMessage,
             "group",
             GroupMessageOut,
-            members_sql="SELECT user_id FROM group_members WHERE group_id = {room}",
+            members_sql=MEMBERS_SQL,
             missing_room=_missing_group,
         )
 
