@@ -16,6 +16,7 @@ from .errors import install_error_handler
 from .events import EventBus
 from .gateway import collect_commands, install_gateway
 from .health import health_blueprint
+from .jsoncodec import dumps_bytes, loads
 from .logs import configure_logging
 from .openapi import configure_openapi
 from .plugins import build_plugin_manager
@@ -43,7 +44,7 @@ def create_app(
         settings = load_settings()
     manager = build_plugin_manager(settings, plugins)
 
-    app = Sanic(name or f"sanic_chat_{next(_app_numbers)}")
+    app = Sanic(name or f"sanic_chat_{next(_app_numbers)}", dumps=dumps_bytes, loads=loads)
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     app.config.CORS_ORIGINS = ",".join(settings.cors_origins)
     app.config.CORS_SUPPORTS_CREDENTIALS = bool(settings.cors_origins) and (

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import uuid
 from collections import Counter
@@ -18,6 +17,7 @@ from typing import Protocol
 from uuid import UUID
 
 from .hub import Hub, Outgoing
+from .jsoncodec import dumps, loads
 
 log = logging.getLogger("sanic_chat.broker")
 
@@ -109,10 +109,10 @@ class RedisBroker:
         self._hub.deliver(outgoing)
         self._published += 1
         # "<origin> <number> <json>": a worker skips its own events without decoding them.
-        body = json.dumps(
+        body = dumps(
             {
                 "frame": outgoing.frame,
-                "to": [str(user_id) for user_id in outgoing.recipients],
+                "to": list(outgoing.recipients),
                 "cursor": outgoing.cursor,
             }
         )
@@ -188,7 +188,7 @@ class RedisBroker:
             if origin == self._origin:
                 return  # delivered locally when published
             number = int(number_text)
-            message = json.loads(body)
+            message = loads(body)
             outgoing = Outgoing(
                 message["frame"],
                 frozenset(UUID(user_id) for user_id in message["to"]),

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field, model_validator
@@ -34,6 +33,7 @@ from .hub import (
     encode_event,
     encode_frame,
 )
+from .jsoncodec import dumps, loads
 from .security import authenticate
 from .validation import parse
 
@@ -55,9 +55,13 @@ class CommandContext:
 CommandHandler = Callable[[CommandContext, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
+# Refs are echoed as given; JSON parsers read integers beyond 64 bits as floats.
+Ref = str | Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+
+
 class CommandFrame(BaseModel):
     type: str = Field(min_length=1, max_length=100)
-    ref: str | int | None = None
+    ref: Ref | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -227,7 +231,7 @@ async def _answer(app: Sanic, connection: Connection, raw: str | bytes) -> str:
     ref = None
     try:
         try:
-            frame = parse(CommandFrame, json.loads(raw), "frame")
+            frame = parse(CommandFrame, loads(raw), "frame")
         except (ValueError, UnicodeDecodeError):
             raise BadRequest("Frames must be JSON objects.", code="malformed_frame") from None
         ref = frame.ref
@@ -246,7 +250,7 @@ async def _answer(app: Sanic, connection: Connection, raw: str | bytes) -> str:
 
 def _reply(frame_type: str, ref: str | int | None, key: str, value: Any) -> str:
     frame = {"type": frame_type, "ref": ref, key: value}
-    return json.dumps(frame, separators=(",", ":"), default=str)
+    return dumps(frame)
 
 
 async def ping(context: CommandContext, data: dict[str, Any]) -> dict[str, Any]:

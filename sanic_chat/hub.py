@@ -8,7 +8,6 @@ stops reading is disconnected when its queue fills, instead of growing the worke
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from .events import Event
+from .jsoncodec import dumps
 
 log = logging.getLogger("sanic_chat.hub")
 
@@ -35,7 +35,7 @@ def encode_frame(frame_type: str, data: Any, cursor: int | None = None) -> str:
     frame: dict[str, Any] = {"type": frame_type, "data": data}
     if cursor is not None:
         frame["cursor"] = str(cursor)
-    return json.dumps(frame, separators=(",", ":"), default=str)
+    return dumps(frame)
 
 
 def encode_event(event: Event) -> str:

@@ -138,7 +138,9 @@ class Client:
             return
         raise AssertionError(f"unexpected frame: {frame}")
 
-    async def command(self, command_type: str, data: dict[str, Any], ref: str) -> dict[str, Any]:
+    async def command(
+        self, command_type: str, data: dict[str, Any], ref: str | int
+    ) -> dict[str, Any]:
         await self.ws.send(json.dumps({"type": command_type, "ref": ref, "data": data}))
         while True:
             frame = json.loads(await asyncio.wait_for(self.ws.recv(), FRAME_SECONDS))

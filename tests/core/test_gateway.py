@@ -119,6 +119,14 @@ async def test_bad_frames_get_errors_and_the_connection_stays_open(server, http)
     assert reply["error"]["code"] == "validation_failed"
     assert reply["error"]["errors"][0]["field"] == "data.groupId"
 
+    # Numeric refs are echoed exactly up to 64 bits; a larger one is refused, not mangled.
+    largest = 2**63 - 1
+    assert (await client.command("ping", {}, ref=largest))["ref"] == largest
+    await client.ws.send(json.dumps({"type": "ping", "ref": 2**64}))
+    error = await client.next_of("error")
+    assert error["ref"] is None
+    assert error["error"]["errors"][0]["field"].startswith("frame.ref")
+
     # Still serving after all of that.
     assert (await client.command("ping", {}, ref="alive"))["type"] == "ack"
     await client.ws.close()
