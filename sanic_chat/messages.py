@@ -229,15 +229,38 @@ class MessageStore:
 
     def serialise(self, message: Message) -> dict[str, Any]:
         deleted = message.deleted_at is not None
+        return self._view(
+            message.id,
+            getattr(message, self._room_key),
+            message.author,
+            None if deleted else message.content,
+            message.client_id,
+            message.created_at,
+            message.edited_at,
+            deleted,
+        )
+
+    def _view(
+        self,
+        message_id: int,
+        room_id: UUID,
+        author: Model,
+        content: str | None,
+        client_id: UUID | None,
+        created_at: datetime,
+        edited_at: datetime | None = None,
+        deleted: bool = False,
+    ) -> dict[str, Any]:
+        """A message as clients see it, from its parts: a new one needs no model instance."""
         return self._out.model_validate(
             {
-                "id": message.id,
-                self._room_key: getattr(message, self._room_key),
-                "author": {"id": message.author.id, "username": message.author.username},
-                "content": None if deleted else message.content,
-                "client_id": message.client_id,
-                "created_at": message.created_at,
-                "edited_at": message.edited_at,
+                "id": message_id,
+                self._room_key: room_id,
+                "author": {"id": author.id, "username": author.username},
+                "content": content,
+                "client_id": client_id,
+                "created_at": created_at,
+                "edited_at": edited_at,
                 "deleted": deleted,
             }
         ).dump()
@@ -309,7 +332,7 @@ class MessageStore:
                 action = "create"  # created while the client was away: its latest state
             else:
                 action = "edit"
-            events.append(self._event(action, message, frozenset()))
+            events.append(self._event(action, self.serialise(message), frozenset(), message.seq))
         return events
 
     # ---- writing
@@ -337,25 +360,27 @@ class MessageStore:
         connection = self.model._meta.db
         created_at = _now()
         if connection.capabilities.dialect != "postgres":
-            message, members = await self._insert_in_transaction(draft, created_at)
+            inserted = await self._insert_in_transaction(draft, created_at)
+        elif isinstance(connection, TransactionalDBClient):
+            # Inside a caller's transaction: its lock and its commit are the caller's.
+            (inserted,) = await self._insert_batch([(draft, created_at)], connection)
         else:
-            if isinstance(connection, TransactionalDBClient):
-                # Inside a caller's transaction: its lock and its commit are the caller's.
-                (inserted,) = await self._insert_batch([(draft, created_at)], connection)
-            else:
-                inserted = await self._sends.submit((draft, created_at))
-            if isinstance(inserted, BaseException):
-                raise inserted
-            position, members = inserted
-            message = None if position is None else self._instance(position, draft, created_at)
-        if message is None:
+            inserted = await self._sends.submit((draft, created_at))
+        if isinstance(inserted, BaseException):
+            raise inserted
+        position, members = inserted
+        if position is None:
             existing = await self._by_client_id(author_id, client_id)
             if existing is None:  # the conflicting row vanished (its room was deleted)
                 raise self._missing_room()
             return self.serialise(existing), False
-        message.author = author
-        await self._notify_stored(message)
-        return await self._publish("create", message, members), True
+        if self._app.ctx.plugins.hook.chat_message_stored.get_hookimpls():
+            message = self._instance(position, draft, created_at)
+            message.author = author
+            await self._notify_stored(message)
+        # The draft's content: a `chat_before_message_stored` plugin may have rewritten it.
+        view = self._view(position, room_id, author, draft.content, draft.client_id, created_at)
+        return await self._publish("create", view, members, position), True
 
     async def _insert_batch(
         self, drafts: list[Stamped], connection: BaseDBAsyncClient | None = None
@@ -395,9 +420,7 @@ class MessageStore:
                 outcomes.append(self._missing_room())
         return outcomes
 
-    async def _insert_in_transaction(
-        self, draft: MessageDraft, created_at: datetime
-    ) -> tuple[Message | None, frozenset[UUID]]:
+    async def _insert_in_transaction(self, draft: MessageDraft, created_at: datetime) -> Inserted:
         """SQLite: one writer at a time anyway, so a transaction of several statements."""
         try:
             async with in_transaction() as connection:
@@ -409,7 +432,7 @@ class MessageStore:
             if draft.client_id is None:  # no clientId to clash: the room went away meanwhile
                 raise self._missing_room() from None
             return None, members
-        return message, members
+        return position, members
 
     async def members_including(
         self, room_id: UUID, user_id: UUID, connection: BaseDBAsyncClient | None = None
@@ -458,7 +481,7 @@ class MessageStore:
         if message.deleted_at is not None:
             raise Conflict("A deleted message cannot be edited.", code="message_deleted")
         message = await self._change(message, content=content, edited_at=_now())
-        return await self._publish("edit", message, recipients)
+        return await self._publish("edit", self.serialise(message), recipients, message.seq)
 
     async def delete(
         self,
@@ -475,7 +498,7 @@ class MessageStore:
         if message.deleted_at is not None:
             return self.serialise(message)  # already a tombstone: nothing changes
         message = await self._change(message, content=None, deleted_at=_now())
-        return await self._publish("delete", message, recipients)
+        return await self._publish("delete", self.serialise(message), recipients, message.seq)
 
     async def _change(self, message: Message, **changes: Any) -> Message:
         async with in_transaction() as connection:
@@ -496,9 +519,8 @@ class MessageStore:
         ).select_related("author")
 
     async def _notify_stored(self, message: Message) -> None:
+        """Tell the `chat_message_stored` plugins (the caller checks that there are some)."""
         hook = self._app.ctx.plugins.hook.chat_message_stored
-        if not hook.get_hookimpls():
-            return  # nobody listens: spare the query for the room
         try:
             room = await getattr(message, self.room_type)
             await await_all(hook(message=message, room=room))
@@ -506,25 +528,15 @@ class MessageStore:
             log.exception("a chat_message_stored hook failed")
 
     def _event(
-        self,
-        action: str,
-        message: Message,
-        recipients: frozenset[UUID],
-        view: dict[str, Any] | None = None,
+        self, action: str, view: dict[str, Any], recipients: frozenset[UUID], cursor: int
     ) -> Event:
-        return Event(
-            f"{self.room_type}.message.{action}",
-            view if view is not None else self.serialise(message),
-            recipients,
-            cursor=message.seq,
-        )
+        return Event(f"{self.room_type}.message.{action}", view, recipients, cursor=cursor)
 
     async def _publish(
-        self, action: str, message: Message, recipients: frozenset[UUID]
+        self, action: str, view: dict[str, Any], recipients: frozenset[UUID], cursor: int
     ) -> dict[str, Any]:
         """Publish the change; return the message as clients see it (serialised once)."""
-        view = self.serialise(message)
-        await self._app.ctx.events.publish(self._event(action, message, recipients, view))
+        await self._app.ctx.events.publish(self._event(action, view, recipients, cursor))
         return view
 
 
