@@ -22,7 +22,7 @@ import websockets
 from plugins.group.service import MEMBERS_SQL
 from sanic_chat.batches import Batcher
 from sanic_chat.db import release_quietly
-from sanic_chat.messages import send_statement
+from sanic_chat.messages import MemberSets, send_statement
 
 from .fanout import create_groups, split_groups
 from .harness import (
@@ -196,12 +196,13 @@ async def _raw_asyncpg(database_url, senders, group_ids, duration, batched: bool
     latencies, errors = [], 0
     statement = send_statement("group_messages", "group_id", MEMBERS_SQL)
     pool = await asyncpg.create_pool(database_url, min_size=10, max_size=10, reset=release_quietly)
+    member_sets = MemberSets()
 
     async def store(drafts: list[tuple]) -> list:
         columns = [list(column) for column in zip(*drafts, strict=True)]
         async with pool.acquire() as connection:
             rows = await connection.fetch(statement, *columns)
-        return [(row["id"], row["members"]) for row in rows]
+        return [(row["id"], member_sets.get(row["members"])) for row in rows]
 
     batcher = Batcher(store)
 
