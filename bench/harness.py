@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import re
@@ -46,6 +47,20 @@ def raise_file_limit() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection in the load generator while it measures.
+
+    Its heap holds every client connection and every delivery seen: a full collection stalls
+    it for tens of milliseconds, and those would be counted as the server's latency.
+    """
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 @asynccontextmanager

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import websockets
 
+from .harness import collector_paused
 from .report import latency_summary
 
 CONNECT_CONCURRENCY = 100
@@ -87,14 +88,15 @@ async def offer_load(
                 return
             next_at += interval
 
-    started = time.perf_counter()
-    await asyncio.gather(*(sender(i) for i in range(len(groups))))
-    expected = tally.expected = sum(expected_per_message[gid] for gid in sent)
-    tally.check_complete()
-    try:
-        await asyncio.wait_for(tally.complete.wait(), DRAIN_SECONDS)
-    except asyncio.TimeoutError:
-        pass  # what has not arrived by now counts as lost
+    with collector_paused():
+        started = time.perf_counter()
+        await asyncio.gather(*(sender(i) for i in range(len(groups))))
+        expected = tally.expected = sum(expected_per_message[gid] for gid in sent)
+        tally.check_complete()
+        try:
+            await asyncio.wait_for(tally.complete.wait(), DRAIN_SECONDS)
+        except asyncio.TimeoutError:
+            pass  # what has not arrived by now counts as lost
     for reader in readers:
         reader.cancel()
     elapsed = (tally.last_delivery or time.perf_counter()) - started

@@ -27,6 +27,7 @@ from sanic_chat.messages import MemberSets, send_statement
 from .fanout import create_groups, split_groups
 from .harness import (
     access_token,
+    collector_paused,
     create_users,
     fresh_database,
     redis_url,
@@ -153,7 +154,8 @@ async def _over_websocket(server, senders, group_ids, duration) -> dict:
                     errors += 1
 
     started = time.perf_counter()
-    await asyncio.gather(*(sender(u, g) for u, g in zip(senders, group_ids, strict=True)))
+    with collector_paused():
+        await asyncio.gather(*(sender(u, g) for u, g in zip(senders, group_ids, strict=True)))
     return _result(latencies, errors, time.perf_counter() - started)
 
 
@@ -182,7 +184,8 @@ async def _over_rest(server, senders, group_ids, duration) -> dict:
                         errors += 1
 
         started = time.perf_counter()
-        await asyncio.gather(*(sender(u, g) for u, g in zip(senders, group_ids, strict=True)))
+        with collector_paused():
+            await asyncio.gather(*(sender(u, g) for u, g in zip(senders, group_ids, strict=True)))
     return _result(latencies, errors, time.perf_counter() - started)
 
 
@@ -225,7 +228,8 @@ async def _raw_asyncpg(database_url, senders, group_ids, duration, batched: bool
             latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
-    await asyncio.gather(*(sender(u, g) for u, g in zip(senders, group_ids, strict=True)))
+    with collector_paused():
+        await asyncio.gather(*(sender(u, g) for u, g in zip(senders, group_ids, strict=True)))
     elapsed = time.perf_counter() - started
     await pool.close()
     return _result(latencies, errors, elapsed)
