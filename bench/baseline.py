@@ -9,7 +9,6 @@ generator for the same cores.
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import subprocess
 import sys
@@ -18,7 +17,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import orjson
 import websockets
+
+
+def _text(frame: dict) -> str:
+    return orjson.dumps(frame).decode()  # a str: sent as a text frame, as the server's are
 
 
 async def _serve(port: int) -> None:
@@ -27,16 +31,13 @@ async def _serve(port: int) -> None:
     async def handler(ws) -> None:
         group = ws.request.path.rsplit("/", 1)[-1]
         groups[group].add(ws)
-        await ws.send(json.dumps({"type": "ready", "data": {}}))
+        await ws.send(_text({"type": "ready", "data": {}}))
         try:
             async for raw in ws:
-                frame = json.loads(raw)
-                event = json.dumps(
-                    {"type": "group.message.create", "data": frame["data"]},
-                    separators=(",", ":"),
-                )
+                frame = orjson.loads(raw)
+                event = _text({"type": "group.message.create", "data": frame["data"]})
                 websockets.broadcast(groups[frame["data"]["groupId"]], event)
-                await ws.send(json.dumps({"type": "ack", "ref": frame["ref"], "data": {}}))
+                await ws.send(_text({"type": "ack", "ref": frame["ref"], "data": {}}))
         finally:
             groups[group].discard(ws)
 

@@ -8,11 +8,11 @@ accept `{"type": "group.message.send", "ref", "data": {groupId, content, clientI
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from dataclasses import dataclass, field
 
+import orjson
 import websockets
 
 from .harness import collector_paused
@@ -81,7 +81,7 @@ async def offer_load(
                 "data": {"groupId": group_id, "content": content, "clientId": client_id},
             }
             try:
-                await ws.send(json.dumps(frame))
+                await ws.send(orjson.dumps(frame).decode())
                 sent.append(group_id)
             except websockets.ConnectionClosed:
                 send_errors += 1
@@ -116,7 +116,7 @@ async def offer_load(
 async def _read(index: int, ws, tally: Tally) -> None:
     try:
         async for raw in ws:
-            frame = json.loads(raw)
+            frame = orjson.loads(raw)
             if frame["type"] != "group.message.create":
                 continue
             now = time.perf_counter()

@@ -10,13 +10,13 @@ the batching is worth.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from datetime import datetime, timezone
 
 import aiohttp
 import asyncpg
+import orjson
 import websockets
 
 from plugins.group.service import MEMBERS_SQL
@@ -132,7 +132,7 @@ async def _over_websocket(server, senders, group_ids, duration) -> dict:
                 n += 1
                 started = time.perf_counter()
                 await ws.send(
-                    json.dumps(
+                    orjson.dumps(
                         {
                             "type": "group.message.send",
                             "ref": str(n),
@@ -142,10 +142,10 @@ async def _over_websocket(server, senders, group_ids, duration) -> dict:
                                 "clientId": str(uuid.uuid4()),
                             },
                         }
-                    )
+                    ).decode()
                 )
                 while True:
-                    frame = json.loads(await ws.recv())
+                    frame = orjson.loads(await ws.recv())
                     if frame.get("ref") == str(n):
                         break
                 if frame["type"] == "ack":
