@@ -197,6 +197,27 @@ def send_statement(table: str, room_key: str, members_sql: str) -> str:
     )
 
 
+def page_statement(
+    table: str, room_key: str, users_table: str, members_sql: str, bound: str | None, mark: str
+) -> str:
+    """The statement for one page of a room's history, read by a member of the room.
+
+    Parameters (`mark` is "$" for PostgreSQL, "?" for SQLite): 1 the room, 2 the reader, 3 how
+    many rows, 4 the id the page starts after (`bound` "after", oldest first) or before
+    (`bound` "before", newest first; None: the newest page). A reader who is not a member gets
+    no rows, as from an empty room: membership is a one-time filter on the room's members.
+    """
+    members = members_sql.format(room=f"{mark}1")
+    where = {None: "", "before": f" AND m.id < {mark}4", "after": f" AND m.id > {mark}4"}[bound]
+    return (
+        f'SELECT m.id, m."{room_key}" AS room_id, m.author_id, u.username AS author_name,'
+        " m.content, m.client_id, m.created_at, m.edited_at, m.deleted_at"
+        f' FROM "{table}" m JOIN "{users_table}" u ON u.id = m.author_id'
+        f' WHERE m."{room_key}" = {mark}1 AND {mark}2 IN ({members}){where}'
+        f" ORDER BY m.id {'ASC' if bound == 'after' else 'DESC'} LIMIT {mark}3"
+    )
+
+
 class MessageStore:
     """Messages of one kind of room.
 
@@ -226,6 +247,7 @@ class MessageStore:
         self._sends: Batcher[Stamped, Inserted] = Batcher(self._insert_batch)
         self._authors = AuthorCache(model)
         self._member_sets = MemberSets()
+        self._page_statements: dict[tuple[str | None, str], str] = {}
 
     # ---- reading
 
@@ -234,7 +256,8 @@ class MessageStore:
         return self._view(
             message.id,
             getattr(message, self._room_key),
-            message.author,
+            message.author.id,
+            message.author.username,
             None if deleted else message.content,
             message.client_id,
             message.created_at,
@@ -242,11 +265,27 @@ class MessageStore:
             deleted,
         )
 
+    def _row_view(self, row: dict[str, Any]) -> dict[str, Any]:
+        """`serialise` for a row of `page_statement`."""
+        deleted = row["deleted_at"] is not None
+        return self._view(
+            row["id"],
+            row["room_id"],
+            row["author_id"],
+            row["author_name"],
+            None if deleted else row["content"],
+            row["client_id"],
+            row["created_at"],
+            row["edited_at"],
+            deleted,
+        )
+
     def _view(
         self,
         message_id: int,
         room_id: UUID,
-        author: Model,
+        author_id: UUID,
+        author_name: str,
         content: str | None,
         client_id: UUID | None,
         created_at: datetime,
@@ -258,7 +297,7 @@ class MessageStore:
             {
                 "id": message_id,
                 self._room_key: room_id,
-                "author": {"id": author.id, "username": author.username},
+                "author": {"id": author_id, "username": author_name},
                 "content": content,
                 "client_id": client_id,
                 "created_at": created_at,
@@ -267,27 +306,59 @@ class MessageStore:
             }
         ).dump()
 
-    async def page(self, room_id: UUID, query: HistoryQuery) -> tuple[list[Message], int | None]:
-        """One page of a room's history, newest first, and the id to ask `before` next.
+    async def page(
+        self, room_id: UUID, reader_id: UUID, query: HistoryQuery
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """One page of a room's history as clients see it, newest first, and the id to ask
+        `before` next. The room is missing to a reader who is not a member.
 
-        Keyset pagination on the (room, id) index: any page costs what the first does.
+        Keyset pagination on the (room, id) index: any page costs what the first does. One
+        statement checks membership and reads the page with its authors' names, as plain rows:
+        through the ORM, the query building and the model instances cost more than the query.
         """
-        rows = self.model.filter(**{self._room_key: room_id})
-        if query.before is not None:
-            rows = rows.filter(id__lt=query.before)
-        if query.after is not None:
-            # The `limit` messages right after `after`, still returned newest first.
-            newer = await (
-                rows.filter(id__gt=query.after)
-                .order_by("id")
-                .limit(query.limit)
-                .select_related("author")
+        connection = self.model._meta.db
+        postgres = connection.capabilities.dialect == "postgres"
+        bound, start = (
+            ("before", query.before)
+            if query.before is not None
+            else ("after", query.after)
+            if query.after is not None
+            else (None, None)
+        )
+        # One row more than asked says whether an older page exists ("after" needs no next).
+        limit = query.limit if bound == "after" else query.limit + 1
+        if postgres:
+            values: list[Any] = [room_id, reader_id, limit]
+        else:  # SQLite stores UUIDs as text
+            values = [str(room_id), str(reader_id), limit]
+        if bound is not None:
+            values.append(start)
+        statement = self._page_statement(bound, "$" if postgres else "?")
+        rows = await connection.execute_query_dict(statement, values)
+        if not rows:  # an empty page, or a room this reader is not in?
+            await self.members_including(room_id, reader_id)
+            return [], None
+        if bound == "after":  # the `limit` messages right after `after`, still newest first
+            return [self._row_view(row) for row in reversed(rows)], None
+        page = rows[: query.limit]
+        more = len(rows) > query.limit
+        return [self._row_view(row) for row in page], (page[-1]["id"] if more else None)
+
+    def _page_statement(self, bound: str | None, mark: str) -> str:
+        statement = self._page_statements.get((bound, mark))
+        if statement is None:
+            # Built on first use: Tortoise links the author's model only when it initialises.
+            users_table = self.model._meta.fields_map["author"].related_model._meta.db_table
+            statement = page_statement(
+                self.model._meta.db_table,
+                self._room_key,
+                users_table,
+                self._members_sql,
+                bound,
+                mark,
             )
-            return newer[::-1], None
-        page = await rows.order_by("-id").limit(query.limit + 1).select_related("author")
-        more = len(page) > query.limit
-        page = page[: query.limit]
-        return page, (page[-1].id if more else None)
+            self._page_statements[(bound, mark)] = statement
+        return statement
 
     async def latest(self, room_ids: list[UUID]) -> dict[UUID, Message]:
         """The newest message of each room, in two index lookups' worth of queries."""
@@ -381,7 +452,15 @@ class MessageStore:
             message.author = author
             await self._notify_stored(message)
         # The draft's content: a `chat_before_message_stored` plugin may have rewritten it.
-        view = self._view(position, room_id, author, draft.content, draft.client_id, created_at)
+        view = self._view(
+            position,
+            room_id,
+            author.id,
+            author.username,
+            draft.content,
+            draft.client_id,
+            created_at,
+        )
         return await self._publish("create", view, members, position), True
 
     async def _insert_batch(

@@ -89,9 +89,7 @@ class ConversationService:
     async def history(
         self, conversation_id: UUID, user_id: UUID, query: HistoryQuery
     ) -> tuple[list[dict[str, Any]], int | None]:
-        await self._of_participant(conversation_id, user_id)
-        page, next_cursor = await self.messages.page(conversation_id, query)
-        return [self.messages.serialise(m) for m in page], next_cursor
+        return await self.messages.page(conversation_id, user_id, query)
 
     async def edit(
         self, conversation_id: UUID, user_id: UUID, message_id: int, content: str

@@ -177,9 +177,7 @@ class GroupService:
     async def history(
         self, group_id: UUID, user_id: UUID, query: HistoryQuery
     ) -> tuple[list[dict[str, Any]], int | None]:
-        await self._group_of_member(group_id, user_id)
-        page, next_cursor = await self.messages.page(group_id, query)
-        return [self.messages.serialise(m) for m in page], next_cursor
+        return await self.messages.page(group_id, user_id, query)
 
     async def edit(
         self, group_id: UUID, user_id: UUID, message_id: int, content: str

@@ -120,6 +120,11 @@ def test_serve_with_nothing_configured_runs_on_embedded_sqlite(tmp_path):
         )
         outsider = {"Authorization": f"Bearer {second_login.json()['accessToken']}"}
         assert httpx.post(url, json=message, headers=outsider).status_code == 404
+        history = httpx.get(url, headers=headers).json()
+        assert [m["content"] for m in history["messages"]] == ["works on SQLite"]
+        assert history["messages"][0]["author"]["username"] == "first"
+        assert history["messages"][0]["clientId"] == message["clientId"]
+        assert httpx.get(url, headers=outsider).status_code == 404
         conversation = httpx.post(
             f"{base}/api/conversation", json={"recipientId": second["id"]}, headers=headers
         )

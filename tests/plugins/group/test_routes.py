@@ -134,6 +134,11 @@ async def test_non_members_get_404_everywhere(client, register):
         _, response = await client.request(method, path, **kwargs)
         assert_problem(response, 404, "group_not_found")
 
+    # Once the group has messages, its history stays just as hidden.
+    await send(client, owner, gid, "private")
+    _, response = await client.get(f"/api/group/{gid}/message", headers=stranger.headers)
+    assert_problem(response, 404, "group_not_found")
+
 
 async def test_malformed_ids_are_422(client, register):
     owner = await register("owner")
