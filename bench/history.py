@@ -13,6 +13,9 @@ import uuid
 import aiohttp
 import asyncpg
 
+from plugins.group.service import MEMBERS_SQL
+from sanic_chat.messages import page_statement
+
 from .fanout import create_groups
 from .harness import (
     access_token,
@@ -113,11 +116,15 @@ async def _load(database_url: str, group_id: str, other_id: str, options) -> tup
             uuid.UUID(group_id),
             options.depth,
         )
+        # The server's own statement for the page (a reader who is a member, 50 rows + 1).
+        statement = page_statement(
+            "group_messages", "group_id", "users", MEMBERS_SQL, bound="before", mark="$"
+        )
         rows = await connection.fetch(
-            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT m.*, u.username FROM group_messages m "
-            "JOIN users u ON u.id = m.author_id WHERE m.group_id = $1 AND m.id < $2 "
-            "ORDER BY m.id DESC LIMIT 51",
+            f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {statement}",
             uuid.UUID(group_id),
+            author,
+            51,
             deep_before,
         )
     finally:
