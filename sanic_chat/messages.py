@@ -321,13 +321,11 @@ class MessageStore:
         """
         connection = self.model._meta.db
         postgres = connection.capabilities.dialect == "postgres"
-        bound, start = (
-            ("before", query.before)
-            if query.before is not None
-            else ("after", query.after)
-            if query.after is not None
-            else (None, None)
-        )
+        bound, start = None, None
+        if query.before is not None:
+            bound, start = "before", query.before
+        elif query.after is not None:
+            bound, start = "after", query.after
         # One row more than asked says whether an older page exists ("after" needs no next).
         limit = query.limit if bound == "after" else query.limit + 1
         if postgres:
@@ -657,7 +655,7 @@ class MemberSets:
     """The sets of members the send statement returns, each built once while it stays the same.
 
     A room's members rarely change, but every send reads them: building a set of fresh UUIDs
-    from the rows cost ~50 µs for a room of 50, more than the rest of storing the message. The
+    from the rows cost ~50 µs for a room of 50, a fifth of the worker's time per message. The
     statement returns them as one text instead, and the text is the key, so a set is never
     stale: a changed membership is a new text. Bounded by the member ids held; the least
     recently used sets go first.
