@@ -41,7 +41,8 @@ async def _serve(port: int) -> None:
         finally:
             groups[group].discard(ws)
 
-    async with websockets.serve(handler, "127.0.0.1", port, ping_interval=None):
+    # No permessage-deflate (websockets' default): the server does not compress either.
+    async with websockets.serve(handler, "127.0.0.1", port, ping_interval=None, compression=None):
         await asyncio.Future()
 
 
