@@ -125,6 +125,8 @@ def test_serve_with_nothing_configured_runs_on_embedded_sqlite(tmp_path):
         assert history["messages"][0]["author"]["username"] == "first"
         assert history["messages"][0]["clientId"] == message["clientId"]
         assert httpx.get(url, headers=outsider).status_code == 404
+        found = httpx.get(f"{base}/api/user/search", params={"username": "Sec"}, headers=headers)
+        assert [u["username"] for u in found.json()["users"]] == ["second"]
         conversation = httpx.post(
             f"{base}/api/conversation", json={"recipientId": second["id"]}, headers=headers
         )

@@ -37,6 +37,14 @@ async def test_search_is_a_case_insensitive_prefix_match_exact_first(client, reg
         "/api/user/search", params={"username": f"{stem}%"}, headers=searcher.headers
     )
     assert response.json["users"] == []  # LIKE wildcards are matched literally
+    _, response = await client.get(
+        "/api/user/search", params={"username": f"{stem}_"}, headers=searcher.headers
+    )
+    assert {u["username"] for u in response.json["users"]} == {exact.username, longer.username}
+    _, response = await client.get(
+        "/api/user/search", params={"username": f"{stem}."}, headers=searcher.headers
+    )
+    assert response.json["users"] == []
 
 
 async def test_search_validation_and_auth(client, register):
