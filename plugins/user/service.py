@@ -57,12 +57,18 @@ async def search_users(prefix: str, limit: int) -> list[dict[str, Any]]:
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     connection = User._meta.db
     postgres = connection.capabilities.dialect == "postgres"
+    return await connection.execute_query_dict(
+        search_statement(User._meta.db_table, postgres), [prefix, upper, limit]
+    )
+
+
+def search_statement(table: str, postgres: bool) -> str:
+    """Users from $1 (the prefix) up to, not including, $2, in that order; at most $3."""
     # SQLite compares bytes anyway; PostgreSQL has to be asked to, to match the index.
     username = 'username COLLATE "C"' if postgres else "username"
     mark = "$" if postgres else "?"
-    return await connection.execute_query_dict(
-        f'SELECT id, username, created_at FROM "{User._meta.db_table}"'
+    return (
+        f'SELECT id, username, created_at FROM "{table}"'
         f" WHERE {username} >= {mark}1 AND {username} < {mark}2"
-        f" ORDER BY {username} LIMIT {mark}3",
-        [prefix, upper, limit],
+        f" ORDER BY {username} LIMIT {mark}3"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from plugins.user.service import search_statement
 from tests.problem import assert_problem
 
 
@@ -45,6 +46,20 @@ async def test_search_is_a_case_insensitive_prefix_match_exact_first(client, reg
         "/api/user/search", params={"username": f"{stem}."}, headers=searcher.headers
     )
     assert response.json["users"] == []
+
+
+async def test_search_reads_only_the_index_entries_it_returns(db):
+    """Even in a generic plan, where the prefix is unknown (asyncpg prepares statements):
+    `LIKE $1` there walked the whole username index for prefixes late in the alphabet."""
+    async with db.acquire() as connection:
+        await connection.execute("SET plan_cache_mode = force_generic_plan")
+        await connection.execute(f"PREPARE search AS {search_statement('users', postgres=True)}")
+        plan = "\n".join(
+            row[0] for row in await connection.fetch("EXPLAIN EXECUTE search('ys', 'yt', 20)")
+        )
+        await connection.execute("DEALLOCATE search; RESET plan_cache_mode")
+    assert "idx_users_username_c" in plan
+    assert "Sort" not in plan  # the index gives the order: no reading every match to sort it
 
 
 async def test_search_validation_and_auth(client, register):
