@@ -45,6 +45,8 @@ MAX_PAGE = 100
 SEQUENCE = "chat_message_seq"
 # Any constant: it names the one lock that orders message changes across the service.
 ORDER_LOCK = 7_316_001
+# The largest id a message can have (ids are bigint positions from SEQUENCE, from 1).
+LAST_ID = 2**63 - 1
 
 MessageContent = Annotated[
     str,
@@ -207,17 +209,27 @@ def page_statement(
     (`bound` "before", newest first; None: the newest page). A reader who is not a member gets
     no rows, as from an empty room: membership is a one-time filter, one index lookup on the
     room's members however many they are.
+
+    The room's rows are written as a range of (room, id) pairs rather than `room = $1`: with the
+    room a constant, a generic plan (which a prepared statement gets after a few runs) may walk
+    the primary key backwards and filter by room, through every newer message of every other
+    room (65 ms for a quiet room behind 300,000 messages). Only the (room, id) index serves
+    the range, in the page's order, reading no more than the page.
     """
     members = members_sql.format(room=f"{mark}1")
-    where = {None: "", "before": f" AND m.id < {mark}4", "after": f" AND m.id > {mark}4"}[bound]
+    pair = f'(m."{room_key}", m.id)'
+    above = f"{pair} > ({mark}1, {mark}4)" if bound == "after" else f"{pair} > ({mark}1, 0)"
+    below = (
+        f"{pair} < ({mark}1, {mark}4)" if bound == "before" else f"{pair} <= ({mark}1, {LAST_ID})"
+    )
+    rows, order = f"{above} AND {below}", "ASC" if bound == "after" else "DESC"
     return (
         f'SELECT m.id, m."{room_key}" AS room_id, m.author_id, u.username AS author_name,'
         " m.content, m.client_id, m.created_at, m.edited_at, m.deleted_at"
         f' FROM "{table}" m JOIN "{users_table}" u ON u.id = m.author_id'
-        f' WHERE m."{room_key}" = {mark}1'
+        f" WHERE {rows}"
         f" AND EXISTS (SELECT 1 FROM ({members}) AS member WHERE member.user_id = {mark}2)"
-        f"{where}"
-        f" ORDER BY m.id {'ASC' if bound == 'after' else 'DESC'} LIMIT {mark}3"
+        f' ORDER BY m."{room_key}" {order}, m.id {order} LIMIT {mark}3'
     )
 
 
