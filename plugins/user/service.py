@@ -47,10 +47,11 @@ async def search_users(prefix: str, limit: int) -> list[dict[str, Any]]:
     """Users whose username starts with `prefix` (already lower-cased), exact match first.
 
     The usernames with a prefix are a range in byte order: from the prefix up to the prefix with
-    its last character incremented. An index on `username COLLATE "C"` serves that range in
-    that order, so a search reads as many index entries as it returns. (`LIKE $1` cannot: in a
-    prepared statement's generic plan the prefix is unknown, and PostgreSQL walked the whole
-    username index for prefixes late in the alphabet, 40-60 ms at 100,000 users.)
+    its last character incremented, the prefix itself first. An index on `username COLLATE "C"`
+    serves that range in that order, so a search reads as many index entries as it returns.
+    (`LIKE $1` cannot: in a prepared statement's generic plan the prefix is unknown, and
+    PostgreSQL walked the whole username index for prefixes late in the alphabet, 40-60 ms at
+    100,000 users.)
     """
     if not set(prefix) <= USERNAME_CHARACTERS:
         return []  # no username holds such a character
