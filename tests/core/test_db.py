@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -14,6 +15,7 @@ import httpx
 import pytest
 from aerich import Command
 from tortoise import Tortoise
+from websockets.sync.client import connect
 
 from sanic_chat.config import load_settings
 from sanic_chat.db import APP_LABEL, config_for, migrations_location
@@ -136,6 +138,15 @@ def test_serve_with_nothing_configured_runs_on_embedded_sqlite(tmp_path):
             headers=outsider,
         )
         assert reply.status_code == 201
+        # A resume from the start replays both rooms' messages, oldest first.
+        token = login.json()["accessToken"]
+        with connect(f"ws://127.0.0.1:{port}/ws?token={token}&since=0") as ws:
+            assert json.loads(ws.recv(timeout=10))["type"] == "ready"
+            replayed = [json.loads(ws.recv(timeout=10)) for _ in range(2)]
+        assert [(f["type"], f["data"]["content"]) for f in replayed] == [
+            ("group.message.create", "works on SQLite"),
+            ("conversation.message.create", "and 1:1"),
+        ]
         # Oversized bodies are refused before they are read.
         big = httpx.post(f"{base}/api/auth/login", content=b"x" * (1 << 20 + 1))
         assert big.status_code == 413
