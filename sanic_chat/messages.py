@@ -267,32 +267,30 @@ class MessageStore:
     # ---- reading
 
     def serialise(self, message: Message) -> dict[str, Any]:
-        deleted = message.deleted_at is not None
         return self._view(
             message.id,
             getattr(message, self._room_key),
             message.author.id,
             message.author.username,
-            None if deleted else message.content,
+            message.content,
             message.client_id,
             message.created_at,
             message.edited_at,
-            deleted,
+            message.deleted_at,
         )
 
     def _row_view(self, row: dict[str, Any]) -> dict[str, Any]:
         """`serialise` for a row of `page_statement`."""
-        deleted = row["deleted_at"] is not None
         return self._view(
             row["id"],
             row["room_id"],
             row["author_id"],
             row["author_name"],
-            None if deleted else row["content"],
+            row["content"],
             row["client_id"],
             row["created_at"],
             row["edited_at"],
-            deleted,
+            row["deleted_at"],
         )
 
     def _view(
@@ -305,15 +303,19 @@ class MessageStore:
         client_id: UUID | None,
         created_at: datetime,
         edited_at: datetime | None = None,
-        deleted: bool = False,
+        deleted_at: datetime | None = None,
     ) -> dict[str, Any]:
-        """A message as clients see it, from its parts: a new one needs no model instance."""
+        """A message as clients see it, from its parts: a new one needs no model instance.
+
+        A deleted one keeps its place as a tombstone: no content, `deleted: true`.
+        """
+        deleted = deleted_at is not None
         return self._out.model_validate(
             {
                 "id": message_id,
                 self._room_key: room_id,
                 "author": {"id": author_id, "username": author_name},
-                "content": content,
+                "content": None if deleted else content,
                 "client_id": client_id,
                 "created_at": created_at,
                 "edited_at": edited_at,
