@@ -163,6 +163,12 @@ async def next_position(connection: BaseDBAsyncClient) -> int:
     return rows[0]["position"]
 
 
+def author_model(message_model: type[Message]) -> type[Model]:
+    """The user model messages point to. Tortoise links it only when it initialises, so ask
+    for it when it is needed, not when a store is built."""
+    return message_model._meta.fields_map["author"].related_model
+
+
 def send_statement(table: str, room_key: str, members_sql: str) -> str:
     """The statement that stores a batch of drafts: one row in per draft, one row out per draft.
 
@@ -362,8 +368,7 @@ class MessageStore:
     def _page_statement(self, bound: str | None, mark: str) -> str:
         statement = self._page_statements.get((bound, mark))
         if statement is None:
-            # Built on first use: Tortoise links the author's model only when it initialises.
-            users_table = self.model._meta.fields_map["author"].related_model._meta.db_table
+            users_table = author_model(self.model)._meta.db_table  # known once Tortoise is up
             statement = page_statement(
                 self.model._meta.db_table,
                 self._room_key,
@@ -652,8 +657,7 @@ class AuthorCache:
     async def get(self, user_id: UUID) -> Model | None:
         user = self._users.get(user_id)
         if user is None:
-            # Resolved here: Tortoise links related models only when it initialises.
-            user_model = self._message_model._meta.fields_map["author"].related_model
+            user_model = author_model(self._message_model)
             user = await user_model.filter(id=user_id).only("id", "username").first()
             if user is None:
                 return None
