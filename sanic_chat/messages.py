@@ -547,15 +547,22 @@ class MessageStore:
     async def members(
         self, room_id: UUID, connection: BaseDBAsyncClient | None = None
     ) -> frozenset[UUID]:
-        """The ids of the room's members (none when there is no such room)."""
+        """The ids of the room's members (none when there is no such room).
+
+        Read as one text, as the send statement reads them, so a typing relay or an edit reuses
+        the set a send already built for the same members.
+        """
         if connection is None:
             connection = self.model._meta.db
         if connection.capabilities.dialect == "postgres":
-            sql, values = self._members_sql.format(room="$1"), [room_id]
+            members = self._members_sql.format(room="$1")
+            sql, values = f"SELECT array_to_string(ARRAY({members}), ',') AS members", [room_id]
         else:  # SQLite: ?1 may appear several times; UUIDs are stored as text
-            sql, values = self._members_sql.format(room="?1"), [str(room_id)]
+            members = self._members_sql.format(room="?1")
+            sql = f"SELECT group_concat(user_id, ',') AS members FROM ({members})"
+            values = [str(room_id)]
         _, rows = await connection.execute_query(sql, values)
-        return frozenset(UUID(str(row["user_id"])) for row in rows)
+        return self._member_sets.get(rows[0]["members"] or "")  # SQLite: NULL when none
 
     def _instance(self, position: int, draft: MessageDraft, created_at: datetime) -> Message:
         return self.model(
