@@ -10,6 +10,7 @@ from sanic import Sanic
 
 from . import __version__
 from .awaitables import await_all
+from .changes import ChangeLog
 from .config import Settings, ensure_development_secrets, load_settings
 from .db import collect_model_modules, install_orm
 from .errors import install_error_handler
@@ -53,7 +54,7 @@ def create_app(
     app.ctx.settings = settings
     app.ctx.plugins = manager
     app.ctx.events = EventBus()
-    app.ctx.events.subscribe(lambda event: _notify_plugins(manager, event))
+    app.ctx.changes = ChangeLog()
 
     install_error_handler(app)
     configure_openapi(app, title="sanic-chat", version=__version__)
@@ -64,6 +65,8 @@ def create_app(
         for blueprint in blueprints:
             app.blueprint(blueprint)
     install_gateway(app, collect_commands(manager))
+    # After the WebSocket relay: a slow observer must not hold back deliveries.
+    app.ctx.events.subscribe(lambda event: _notify_plugins(manager, event))
     manager.hook.chat_configure_app(app=app, settings=settings)
     return app
 

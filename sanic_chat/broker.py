@@ -1,32 +1,51 @@
 """Carrying events between workers and hosts, and counting who is online across them.
 
 `LocalBroker` serves the single-process default. `RedisBroker` publishes every event on one
-pub/sub channel that every worker reads. Redis pub/sub is at-most-once, so a worker that may
-have missed something says so: after its subscription drops, or when a publisher's numbering
-skips, it asks its clients to resume from the database (`Hub.ask_everyone_to_resume`).
+pub/sub channel per database that every worker reads. Redis pub/sub is at-most-once. For
+message events that costs only time: each worker delivers them in cursor order and reads a
+missing one from the database (`stream.CursorStream`). Other events (room changes, typing,
+presence) have no second path, so a worker that may have missed some, after its subscription
+dropped or when a publisher's numbering skips, tells its clients through `on_lost`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from typing import Protocol
+from urllib.parse import urlsplit
 from uuid import UUID
 
-from .hub import Hub, Outgoing
+from .hub import Outgoing
 from .jsoncodec import dumps, loads
 
 log = logging.getLogger("sanic_chat.broker")
 
-CHANNEL = "sanic-chat:events"
-PRESENCE_KEY = "sanic-chat:presence"
 RECONNECT_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0)
-# Events waiting for Redis. Past this, new ones are not sent: the numbering gap makes the other
-# workers ask their clients to resume, rather than this worker's memory growing while Redis is down.
+# Events waiting for Redis. Past this, new ones are not sent: the numbering gap tells the other
+# workers, rather than this worker's memory growing while Redis is down.
 OUTBOX_EVENTS = 10_000
+# How long a stopping worker waits for its last events to reach Redis.
+FLUSH_SECONDS = 2.0
+
+Deliver = Callable[[Outgoing], None]
+Lost = Callable[[str], None]
+
+
+def redis_namespace(database_url: str) -> str:
+    """The prefix of the Redis keys of the deployment that uses this database.
+
+    Cursors are positions in one database's order: workers of two deployments sharing a Redis
+    (or two test runs) must not hear each other's events.
+    """
+    parts = urlsplit(database_url)
+    where = f"{parts.hostname or ''}:{parts.port or ''}{parts.path}"
+    return "sanic-chat:" + hashlib.sha256(where.encode()).hexdigest()[:16]
 
 
 class Broker(Protocol):
@@ -47,8 +66,8 @@ class Broker(Protocol):
 class LocalBroker:
     """One process: delivery is a function call, presence a counter."""
 
-    def __init__(self, hub: Hub) -> None:
-        self._hub = hub
+    def __init__(self, deliver: Deliver) -> None:
+        self._deliver = deliver
         self._connections: Counter[UUID] = Counter()
 
     async def start(self) -> None:
@@ -58,7 +77,7 @@ class LocalBroker:
         pass
 
     async def publish(self, outgoing: Outgoing) -> None:
-        self._hub.deliver(outgoing)
+        self._deliver(outgoing)
 
     async def connected(self, user_id: UUID) -> bool:
         self._connections[user_id] += 1
@@ -75,10 +94,13 @@ class LocalBroker:
 class RedisBroker:
     """Workers and hosts joined through Redis pub/sub (one subscription per worker)."""
 
-    def __init__(self, hub: Hub, url: str) -> None:
+    def __init__(self, deliver: Deliver, on_lost: Lost, url: str, namespace: str) -> None:
         import redis.asyncio as redis
 
-        self._hub = hub
+        self._deliver = deliver
+        self._on_lost = on_lost
+        self._channel = f"{namespace}:events"
+        self._presence_key = f"{namespace}:presence"
         self._redis = redis.from_url(url)
         self._origin = uuid.uuid4().hex
         self._published = 0
@@ -97,6 +119,9 @@ class RedisBroker:
         await asyncio.wait_for(self._subscribed.wait(), timeout=10)
 
     async def stop(self) -> None:
+        # Events published just before the stop still go out, if Redis takes them in time.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._outbox.join(), FLUSH_SECONDS)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -106,7 +131,7 @@ class RedisBroker:
 
     async def publish(self, outgoing: Outgoing) -> None:
         # This worker's connections get it at once, whatever happens to Redis.
-        self._hub.deliver(outgoing)
+        self._deliver(outgoing)
         self._published += 1
         # "<origin> <number> <json>": a worker skips its own events without decoding them.
         body = dumps(
@@ -123,37 +148,43 @@ class RedisBroker:
             log.error("Redis outbox full: dropping an event (other workers will resync)")
 
     async def _publish_forever(self) -> None:
-        # One publisher per worker keeps its events numbered in order on the channel.
+        # One publisher per worker keeps its events numbered in order on the channel. A batch
+        # Redis did not take is sent again: the receivers ignore message events they already
+        # have, and room events arrive late rather than not at all.
+        failures = 0
         while True:
             batch = [await self._outbox.get()]
             while not self._outbox.empty() and len(batch) < 256:
                 batch.append(self._outbox.get_nowait())
-            try:
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for message in batch:
-                        pipe.publish(CHANNEL, message)
-                    await pipe.execute()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                # The other workers see the numbering skip on this worker's next event and
-                # ask their clients to resume from the database.
-                log.error("could not publish %d events to Redis: %s", len(batch), exc)
-                await asyncio.sleep(RECONNECT_DELAYS[0])
+            while True:
+                try:
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        for message in batch:
+                            pipe.publish(self._channel, message)
+                        await pipe.execute()
+                    break
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
+                    failures += 1
+                    log.error("could not publish %d events to Redis (%s)", len(batch), exc)
+                    await asyncio.sleep(delay)
+            failures = 0
 
     # Presence is best effort: without Redis a connection still works, it is only not announced.
     async def connected(self, user_id: UUID) -> bool:
         try:
-            return await self._redis.hincrby(PRESENCE_KEY, str(user_id), 1) == 1
+            return await self._redis.hincrby(self._presence_key, str(user_id), 1) == 1
         except Exception as exc:
             log.warning("presence not counted (Redis: %s)", exc)
             return False
 
     async def disconnected(self, user_id: UUID) -> bool:
         try:
-            left = await self._redis.hincrby(PRESENCE_KEY, str(user_id), -1)
+            left = await self._redis.hincrby(self._presence_key, str(user_id), -1)
             if left <= 0:
-                await self._redis.hdel(PRESENCE_KEY, str(user_id))
+                await self._redis.hdel(self._presence_key, str(user_id))
                 return True
         except Exception as exc:
             log.warning("presence not counted (Redis: %s)", exc)
@@ -164,10 +195,10 @@ class RedisBroker:
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.subscribe(self._channel)
                     if failures:
                         # Whatever was published while we were away is lost to this worker.
-                        self._hub.ask_everyone_to_resume("event broker reconnected")
+                        self._on_lost("event broker reconnected")
                         self._last_seen.clear()
                     failures = 0
                     self._subscribed.set()
@@ -198,7 +229,9 @@ class RedisBroker:
             log.error("dropping a malformed broker message")
             return
         last = self._last_seen.get(origin)
+        if last is not None and number <= last:
+            return  # sent again after a failed publish that Redis had partly taken
         self._last_seen[origin] = number
         if last is not None and number != last + 1:
-            self._hub.ask_everyone_to_resume(f"missed {number - last - 1} events from a worker")
-        self._hub.deliver(outgoing)
+            self._on_lost(f"missed {number - last - 1} events from a worker")
+        self._deliver(outgoing)

@@ -102,6 +102,10 @@ class Settings(BaseSettings):
             raise ValueError(
                 "WORKERS: more than one worker needs REDIS_URL, or events cannot cross them"
             )
+        if self.workers > 1 and self.is_sqlite:
+            raise ValueError(
+                "WORKERS: the embedded SQLite database serves one worker; use PostgreSQL"
+            )
         if self.jwt_access_secret and self.jwt_access_secret == self.refresh_token_secret:
             raise ValueError("REFRESH_TOKEN_SECRET: must differ from JWT_ACCESS_SECRET")
         return self

@@ -108,7 +108,10 @@ def install_orm(app: Sanic, settings: Settings, model_modules: list[str]) -> Non
 
         @app.before_server_start
         async def create_missing_tables(app: Sanic) -> None:
+            from .messages import create_sqlite_positions
+
             await Tortoise.generate_schemas(safe=True)
+            await create_sqlite_positions(Tortoise.get_connection("default"))
 
 
 def config_for(settings: Settings) -> dict[str, Any]:

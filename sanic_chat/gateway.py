@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, model_validator
 from sanic import Request, Sanic
 
 from .awaitables import await_all, first_answer
-from .broker import Broker, LocalBroker, RedisBroker
+from .broker import Broker, LocalBroker, RedisBroker, redis_namespace
 from .config import ConfigError
 from .errors import BadRequest, ChatError, NotFound, problem_body
 from .events import Event
@@ -35,12 +35,15 @@ from .hub import (
 )
 from .jsoncodec import dumps, loads
 from .security import authenticate
+from .stream import CursorStream
 from .validation import parse
 
 log = logging.getLogger("sanic_chat.gateway")
 
 # Frames above this are refused by closing with 1009 (the websockets library enforces it).
 MAX_FRAME_BYTES = 64 * 1024
+# How long a stopping worker waits for its clients to take the 1001 close.
+CLOSE_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +93,7 @@ def collect_commands(manager: Any) -> dict[str, CommandHandler]:
 
 
 def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
-    """Add `/ws` and the hub (with its broker) to `app`."""
+    """Add `/ws` and the hub (with its cursor stream and broker) to `app`."""
     settings = app.ctx.settings
     app.config.WEBSOCKET_MAX_SIZE = MAX_FRAME_BYTES
     app.config.WEBSOCKET_PING_INTERVAL = 20
@@ -106,18 +109,39 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
 
     @app.before_server_start
     async def start_broker(app: Sanic) -> None:
+        hub: Hub = app.ctx.hub
+        stream = CursorStream(hub.deliver, app.ctx.changes.read_after, app.ctx.changes.newest)
+        await stream.start()
+
+        def route(outgoing: Outgoing) -> None:
+            # Message events go out in cursor order; the rest as they come.
+            if outgoing.cursor is None:
+                hub.deliver(outgoing)
+            else:
+                stream.offer(outgoing)
+
+        def rooms_may_be_stale(reason: str) -> None:
+            log.warning("room events may have been missed: %s", reason)
+            hub.tell_everyone(encode_frame("rooms.stale", {"reason": "events_missed"}))
+
         broker: Broker = (
-            RedisBroker(app.ctx.hub, settings.redis_url)
+            RedisBroker(
+                route,
+                rooms_may_be_stale,
+                settings.redis_url,
+                redis_namespace(settings.database_url),
+            )
             if settings.redis_url
-            else LocalBroker(app.ctx.hub)
+            else LocalBroker(route)
         )
         await broker.start()
+        app.ctx.stream = stream
         app.ctx.broker = broker
 
     @app.before_server_stop
     async def stop_hub(app: Sanic) -> None:
-        app.ctx.hub.close_all(CLOSE_GOING_AWAY, "server shutting down")
-        await asyncio.sleep(0)  # let the close frames go out
+        await app.ctx.hub.close_all(CLOSE_GOING_AWAY, "server shutting down", CLOSE_SECONDS)
+        await app.ctx.stream.stop()
         await app.ctx.broker.stop()
 
     app.add_websocket_route(websocket, "/ws", name="websocket")
@@ -178,13 +202,18 @@ async def _ready_data(app: Sanic, user_id: UUID) -> dict[str, Any]:
 
 
 async def _replay(app: Sanic, connection: Connection, since: int) -> None:
-    """Send the message events missed after `since`, then release the held live ones."""
+    """Send the message events missed after `since`, then release the held live ones.
+
+    Every room kind is read in one snapshot: a change in one kind committed between two
+    separate reads could otherwise be skipped while a later one in another kind is replayed.
+    """
     limit = app.ctx.settings.resume_max_events
-    contributions = await await_all(
-        app.ctx.plugins.hook.chat_changes_since(
-            app=app, user_id=connection.user_id, since=since, limit=limit + 1
+    async with app.ctx.changes.snapshot():
+        contributions = await await_all(
+            app.ctx.plugins.hook.chat_changes_since(
+                app=app, user_id=connection.user_id, since=since, limit=limit + 1
+            )
         )
-    )
     events = [event for contribution in contributions for event in contribution]
     events.sort(key=lambda event: event.cursor or 0)
     if len(events) > limit:

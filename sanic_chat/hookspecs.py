@@ -124,7 +124,9 @@ def chat_message_stored(message: Any, room: Any) -> None:
 def chat_event_published(event: Event) -> None:
     """Observe every domain event (`group.create`, `conversation.message.edit`, ...).
 
-    Called once per event, after the change is committed, in the worker that made the change.
+    Called once per event, after the change is committed, in the worker that made the change,
+    after the event has been handed to the WebSocket hub (a slow observer delays the caller that
+    made the change, not the deliveries).
     `event.recipients` holds the ids of the users entitled to see it. Errors raised here are
     logged and do not fail the change. May be async.
     """
@@ -150,7 +152,9 @@ def chat_changes_since(app: Sanic, user_id: UUID, since: int, limit: int) -> lis
 
     Called when a client resumes with `?since=`. Return at most `limit` events with
     `event.cursor > since`, ordered by cursor, for the rooms the user belongs to now; the hub
-    merges every plugin's lists by cursor. May be async.
+    merges every plugin's lists by cursor. Every plugin's implementation runs, one after the
+    other, inside one read-only snapshot transaction: query through the ORM (or the connection
+    it gives) so all room kinds are read at the same instant. May be async.
     """
 
 

@@ -8,6 +8,7 @@ stops reading is disconnected when its queue fills, instead of growing the worke
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,9 +25,6 @@ CLOSE_GOING_AWAY = 1001
 CLOSE_BAD_REQUEST = 4400
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_SLOW = 4429
-# The server cannot vouch that this connection saw every event (e.g. the broker link dropped):
-# reconnect with `?since=<last cursor seen>` to catch up from the database.
-CLOSE_RESUME = 4503
 
 SEND_QUEUE_FRAMES = 1024
 
@@ -122,9 +120,12 @@ class Hub:
 
     def __init__(self) -> None:
         self._by_user: dict[UUID, set[Connection]] = {}
+        self._empty = asyncio.Event()
+        self._empty.set()
 
     def attach(self, connection: Connection) -> None:
         self._by_user.setdefault(connection.user_id, set()).add(connection)
+        self._empty.clear()
 
     def detach(self, connection: Connection) -> None:
         connections = self._by_user.get(connection.user_id)
@@ -133,6 +134,8 @@ class Hub:
         connections.discard(connection)
         if not connections:
             del self._by_user[connection.user_id]
+            if not self._by_user:
+                self._empty.set()
 
     def deliver(self, outgoing: Outgoing) -> None:
         """Offer `outgoing` to every local connection of its recipients."""
@@ -143,14 +146,14 @@ class Hub:
     def connections(self) -> Iterable[Connection]:
         return [c for connections in self._by_user.values() for c in connections]
 
-    def ask_everyone_to_resume(self, reason: str) -> None:
-        """Close every connection with CLOSE_RESUME: delivery can no longer be vouched for."""
-        connections = self.connections()
-        if connections:
-            log.warning("asking %d connections to resume: %s", len(connections), reason)
-        for connection in connections:
-            connection.close_soon(CLOSE_RESUME, reason)
+    def tell_everyone(self, frame: str) -> None:
+        """Queue `frame` on every connection of this worker."""
+        for connection in self.connections():
+            connection.send(frame)
 
-    def close_all(self, code: int, reason: str) -> None:
+    async def close_all(self, code: int, reason: str, timeout: float) -> None:
+        """Close every connection with `code`, waiting up to `timeout` for them to go."""
         for connection in self.connections():
             connection.close_soon(code, reason)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._empty.wait(), timeout)

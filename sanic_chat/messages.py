@@ -33,6 +33,7 @@ from tortoise.transactions import in_transaction
 
 from .awaitables import await_all
 from .batches import Batcher
+from .changes import Change
 from .errors import ChatError, Conflict, Forbidden, NotFound
 from .events import Event
 from .schemas import CamelModel
@@ -144,23 +145,34 @@ async def next_position(connection: BaseDBAsyncClient) -> int:
     """Take the next position in the one order of message changes (see the module doc).
 
     Must run inside the writing transaction: on PostgreSQL the advisory lock is held until it
-    commits. SQLite runs one write transaction at a time anyway.
+    commits. SQLite runs one write transaction at a time anyway; its counter is a row, so a
+    position is never handed out twice, even after the newest messages were deleted.
     """
     if connection.capabilities.dialect == "postgres":
         _, rows = await connection.execute_query(
             f"SELECT pg_advisory_xact_lock({ORDER_LOCK}), nextval('{SEQUENCE}') AS position"
         )
         return rows[0]["position"]
+    _, rows = await connection.execute_query(
+        f'UPDATE "{SEQUENCE}" SET value = value + 1 RETURNING value AS position'
+    )
+    return rows[0]["position"]
+
+
+async def create_sqlite_positions(connection: BaseDBAsyncClient) -> None:
+    """SQLite's stand-in for PostgreSQL's sequence: one row, starting after every stored
+    change (a database written by an older version numbered from its messages)."""
     tables = [
         model._meta.db_table
         for model in Tortoise.apps["models"].values()
         if issubclass(model, Message)
     ]
     highest = " UNION ALL ".join(f'SELECT MAX(seq) AS seq FROM "{table}"' for table in tables)
-    _, rows = await connection.execute_query(
-        f"SELECT COALESCE(MAX(seq), 0) + 1 AS position FROM ({highest})"
+    await connection.execute_script(
+        f'CREATE TABLE IF NOT EXISTS "{SEQUENCE}" (value BIGINT NOT NULL);'
+        f'INSERT INTO "{SEQUENCE}" (value) SELECT COALESCE(MAX(seq), 0) FROM ({highest})'
+        f' WHERE NOT EXISTS (SELECT 1 FROM "{SEQUENCE}");'
     )
-    return rows[0]["position"]
 
 
 def author_model(message_model: type[Message]) -> type[Model]:
@@ -269,6 +281,7 @@ class MessageStore:
         self._authors = AuthorCache(model)
         self._member_sets = MemberSets()
         self._page_statements: dict[tuple[str | None, str], str] = {}
+        app.ctx.changes.register(self)
 
     # ---- reading
 
@@ -411,22 +424,50 @@ class MessageStore:
 
     async def changes_since(self, room_ids_query: Any, since: int, limit: int) -> list[Event]:
         """Message events after cursor `since` in the given rooms, oldest first (resume)."""
-        changed = await (
-            self.model.filter(seq__gt=since, **{f"{self._room_key}__in": room_ids_query})
-            .order_by("seq")
-            .limit(limit)
-            .select_related("author")
-        )
-        events = []
+        changes = await self.changed(since, limit, rooms=room_ids_query)
+        return [change.event(seen_up_to=since) for change in changes]
+
+    async def changed(
+        self,
+        after: int,
+        limit: int,
+        connection: BaseDBAsyncClient | None = None,
+        rooms: Any = None,
+        with_recipients: bool = False,
+    ) -> list[Change]:
+        """The latest state of each message changed after cursor `after`, oldest change first:
+        in the rooms `rooms` selects, or all; with each room's members as recipients if asked."""
+        query = self.model.filter(seq__gt=after)
+        if rooms is not None:
+            query = query.filter(**{f"{self._room_key}__in": rooms})
+        if connection is not None:
+            query = query.using_db(connection)
+        changed = await query.order_by("seq").limit(limit).select_related("author")
+        members: dict[UUID, frozenset[UUID]] = {}
+        changes = []
         for message in changed:
-            if message.deleted_at is not None:
-                action = "delete"
-            elif message.id > since:
-                action = "create"  # created while the client was away: its latest state
-            else:
-                action = "edit"
-            events.append(self._event(action, self.serialise(message), frozenset(), message.seq))
-        return events
+            room_id = getattr(message, self._room_key)
+            if with_recipients and room_id not in members:
+                members[room_id] = await self.members(room_id, connection)
+            changes.append(
+                Change(
+                    message.seq,
+                    self.room_type,
+                    message.id,
+                    message.deleted_at is not None,
+                    self.serialise(message),
+                    members.get(room_id, frozenset()),
+                )
+            )
+        return changes
+
+    async def newest_cursor(self) -> int:
+        """The cursor of the newest change in this kind of room (0 when none)."""
+        connection = self.model._meta.db
+        _, rows = await connection.execute_query(
+            f'SELECT MAX(seq) AS seq FROM "{self.model._meta.db_table}"'
+        )
+        return rows[0]["seq"] or 0
 
     # ---- writing
 
@@ -504,14 +545,18 @@ class MessageStore:
         try:
             # execute_query would drop the RETURNING rows of an INSERT; this fetches them.
             rows = await connection.execute_query_dict(self._send_statement, columns)
-        except Exception as exc:
-            if len(drafts) > 1:
-                # Whatever one draft ran into must not fail the others' sends.
-                log.warning("a batch of %d sends failed (%r): one by one now", len(drafts), exc)
-                return [(await self._insert_batch([one], connection))[0] for one in drafts]
-            if isinstance(exc, IntegrityError):  # its room was deleted since members were read
+        except IntegrityError as exc:
+            # The statement was refused whole, so nothing of it is stored: a room deleted since
+            # its members were read. One draft's room must not fail the others' sends.
+            if len(drafts) == 1:
                 return [self._missing_room()]
-            return [exc]
+            log.warning("a batch of %d sends was refused (%r): one by one now", len(drafts), exc)
+            return [(await self._insert_batch([one], connection))[0] for one in drafts]
+        except Exception as exc:
+            # Anything else (a lost connection) may have struck after the commit: storing the
+            # drafts again could store them twice. Each sender gets the error and may retry;
+            # with a clientId a retry cannot store a second copy.
+            return [exc] * len(drafts)
         outcomes: list[Inserted | BaseException] = []
         for (draft, _), row in zip(drafts, rows, strict=True):
             members = self._member_sets.get(row["members"])

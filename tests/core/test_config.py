@@ -98,7 +98,11 @@ def test_dotenv_and_lists(tmp_path):
 def test_cross_field_rules():
     with pytest.raises(ConfigError, match=r"^invalid WORKERS: "):
         load_settings(WORKERS=2)
-    assert load_settings(WORKERS=2, REDIS_URL="redis://localhost:6379/0").workers == 2
+    with pytest.raises(ConfigError, match=r"^invalid WORKERS: .*SQLite"):
+        load_settings(WORKERS=2, REDIS_URL="redis://localhost:6379/0")
+    postgres = "postgresql://postgres@127.0.0.1:5432/chat"
+    redis = "redis://localhost:6379/0"
+    assert load_settings(WORKERS=2, REDIS_URL=redis, DATABASE_URL=postgres).workers == 2
     secret = "s" * 40
     with pytest.raises(ConfigError, match=r"^invalid REFRESH_TOKEN_SECRET: "):
         load_settings(JWT_ACCESS_SECRET=secret, REFRESH_TOKEN_SECRET=secret)

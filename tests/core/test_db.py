@@ -147,6 +147,18 @@ def test_serve_with_nothing_configured_runs_on_embedded_sqlite(tmp_path):
             ("group.message.create", "works on SQLite"),
             ("conversation.message.create", "and 1:1"),
         ]
+        # Positions never go back, even when the newest messages went with their room.
+        newest = max(sent.json()["id"], reply.json()["id"])
+        alone = httpx.post(f"{base}/api/group", json={"title": "alone"}, headers=headers).json()
+        last = httpx.post(
+            f"{base}/api/group/{alone['id']}/message",
+            json={"content": "soon gone"},
+            headers=headers,
+        ).json()
+        left = httpx.delete(f"{base}/api/group/{alone['id']}/leave", headers=headers)
+        assert left.status_code in (200, 204)
+        again = httpx.post(url, json={"content": "after"}, headers=headers).json()
+        assert again["id"] > last["id"] > newest
         # Oversized bodies are refused before they are read.
         big = httpx.post(f"{base}/api/auth/login", content=b"x" * (1 << 20 + 1))
         assert big.status_code == 413
