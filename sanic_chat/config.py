@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     login_failure_window: int = Field(300, alias="LOGIN_FAILURE_WINDOW", ge=1)
     login_account_max_failures: int = Field(50, alias="LOGIN_ACCOUNT_MAX_FAILURES", ge=1)
     login_account_failure_window: int = Field(3600, alias="LOGIN_ACCOUNT_FAILURE_WINDOW", ge=1)
-    login_address_max_failures: int = Field(20, alias="LOGIN_ADDRESS_MAX_FAILURES", ge=1)
+    login_address_max_failures: int = Field(50, alias="LOGIN_ADDRESS_MAX_FAILURES", ge=1)
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="CORS_ORIGINS")
     plugins_disabled: Annotated[list[str], NoDecode] = Field(
