@@ -22,6 +22,7 @@ from uuid import uuid4
 import redis.asyncio as redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from sanic_chat.config import Settings
@@ -190,6 +191,9 @@ POOL_CONNECTIONS = 32
 POOL_WAIT_SECONDS = 5.0
 # A Redis that stops answering costs a sign-in this long before the fallback takes over.
 SOCKET_TIMEOUT_SECONDS = 2.0
+# After a failure, sign-ins go straight to the fallback, and one a second tries Redis again: a
+# hung Redis would otherwise cost every sign-in the socket timeout.
+RETRY_REDIS_EVERY_SECONDS = 1.0
 # OSError: socket errors redis-py does not wrap, and TimeoutError.
 _REDIS_FAILURES = (RedisError, OSError)
 
@@ -201,6 +205,8 @@ class RedisLimiter:
     windows rather than failing closed: guessing stays bounded (by the number of workers times
     the limits, while the outage lasts), and a Redis blip does not stop everyone from signing
     in. Failing closed would hand anyone who can slow Redis down a way to lock every user out.
+    A script that timed out may still run when Redis wakes up: that attempt then counts twice,
+    which errs towards limiting too.
     """
 
     PREFIX = "sanic-chat:login:"
@@ -212,16 +218,19 @@ class RedisLimiter:
             timeout=POOL_WAIT_SECONDS,
             socket_timeout=SOCKET_TIMEOUT_SECONDS,
             socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
-            # One immediate retry replaces a connection Redis closed (a restart); more retries
-            # with back-off would only delay the fallback.
-            retry=Retry(NoBackoff(), 1),
+            # One immediate retry replaces a connection Redis closed (a restart); retrying a
+            # timeout, or backing off, would only delay the fallback.
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         )
         self._redis = redis.Redis.from_pool(pool)
         self._reserve = self._redis.register_script(RESERVE)
         self._fallback = fallback
         self._failing = False
+        self._next_try = 0.0
 
     async def reserve(self, attempt: Attempt) -> int:
+        if not self._try_redis():
+            return await self._fallback.reserve(attempt)
         args: list[str | int] = [attempt.id]
         for window in attempt.windows:
             args += [window.limit, window.seconds]
@@ -234,8 +243,12 @@ class RedisLimiter:
         return math.ceil(int(wait_ms) / 1000)
 
     async def succeeded(self, attempt: Attempt) -> None:
-        # The attempt may have been counted here or, during an outage, in the fallback.
+        # The attempt may have been counted here or, during an outage, in the fallback. Slots
+        # that Redis cannot be told about stay counted until their window passes: that errs
+        # towards limiting.
         await self._fallback.succeeded(attempt)
+        if self._failing:
+            return
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for window in attempt.windows:
@@ -243,7 +256,6 @@ class RedisLimiter:
                 pipe.delete(self.PREFIX + attempt.cleared_by_success)
                 await pipe.execute()
         except _REDIS_FAILURES as exc:
-            # The slots stay counted until their window passes: it errs towards limiting.
             self._failed(exc)
 
     async def close(self) -> None:
@@ -252,7 +264,16 @@ class RedisLimiter:
     def _key(self, window: Window) -> str:
         return self.PREFIX + window.key
 
+    def _try_redis(self) -> bool:
+        now = time.monotonic()
+        if now < self._next_try:
+            return False
+        if self._failing:
+            self._next_try = now + RETRY_REDIS_EVERY_SECONDS  # this one probes for the others
+        return True
+
     def _failed(self, exc: Exception) -> None:
+        self._next_try = time.monotonic() + RETRY_REDIS_EVERY_SECONDS
         if not self._failing:
             self._failing = True
             log.warning(
@@ -264,4 +285,5 @@ class RedisLimiter:
     def _recovered(self) -> None:
         if self._failing:
             self._failing = False
+            self._next_try = 0.0
             log.warning("sign-in limits: Redis answers again; counting there")

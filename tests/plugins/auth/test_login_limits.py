@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import json
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -247,13 +248,39 @@ async def test_without_redis_the_worker_keeps_limiting_and_never_answers_500(
             assert response.status_code == 200, response.text
             assert "sign-in limits: Redis failed" in server.log()
 
-            # Back on Redis, the counts are kept there again.
+            # Back on Redis (tried again once a second), the counts are kept there again.
             private_redis["process"] = private_redis["start"]()
-            response = await login(http, owner, "wrong password", username=account["username"])
-            assert_problem(response, 401, "invalid_credentials")
             store = redis.from_url(private_redis["url"])
             try:
-                assert await store.keys("sanic-chat:login:*")
+                for address in itertools.islice(new_addresses(), 30):
+                    ghost = f"ghost_{uuid.uuid4().hex[:12]}"
+                    response = await login(http, address, "wrong password", username=ghost)
+                    assert_problem(response, 401, "invalid_credentials")
+                    if await store.keys("sanic-chat:login:*"):
+                        break
+                    await asyncio.sleep(0.5)
+                else:
+                    raise AssertionError("the limits did not go back to Redis")
             finally:
                 await store.aclose()
             assert "sign-in limits: Redis answers again" in server.log()
+
+
+async def test_a_hung_redis_costs_seconds_not_500s(server_env, private_redis, tmp_path):
+    env = {**server_env, **LIMITS, "REDIS_URL": private_redis["url"]}
+    with live_server(env, cwd=tmp_path) as server:
+        async with httpx.AsyncClient(base_url=server.http, timeout=60) as http:
+            account = await new_account(http)
+            guesser, owner = "192.0.2.1", "192.0.2.2"  # this Redis is the test's own
+
+            private_redis["process"].send_signal(signal.SIGSTOP)  # accepts, never answers
+            try:
+                statuses = await guess_at_once(
+                    server, [(guesser, {"email": account["email"]})] * 50
+                )
+                assert statuses == {401: PAIR_LIMIT, 429: 50 - PAIR_LIMIT}
+                response = await login(http, owner, PASSWORD, username=account["username"])
+                assert response.status_code == 200, response.text
+            finally:
+                private_redis["process"].send_signal(signal.SIGCONT)
+            assert "sign-in limits: Redis failed (TimeoutError" in server.log()
