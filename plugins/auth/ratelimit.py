@@ -152,7 +152,9 @@ class MemoryLimiter:
         return slots
 
     def _sweep(self, now: float) -> None:
-        self._slots = {key: slots for key, slots in self._slots.items() if slots[-1][0] > now}
+        self._slots = {
+            key: slots for key, slots in self._slots.items() if slots and slots[-1][0] > now
+        }
         self._sweep_at = max(self.SWEEP_AT, 2 * len(self._slots))
 
 
