@@ -138,7 +138,7 @@ async def test_repeated_failures_are_rate_limited(database_url):
     _, response = await client.post("/api/auth/login", json=wrong)
     assert_problem(response, 429, "login_rate_limited")
     assert 0 < int(response.headers["retry-after"]) <= 300
-    # Even the right password waits out the window.
+    # Even the right password, from that address, waits out the window.
     _, response = await client.post(
         "/api/auth/login", json={"username": name, "password": PASSWORD}
     )
