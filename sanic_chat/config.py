@@ -57,9 +57,15 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(3, alias="ARGON2_TIME_COST", ge=1)
     argon2_memory_cost: int = Field(65536, alias="ARGON2_MEMORY_COST", ge=8)
 
-    # Failed logins allowed per identifier and per client address within the window.
+    # Failed sign-ins allowed (README, "Sign-in limits"): per account and client address in
+    # the window (tight: one place guessing); per account from every address in the slower,
+    # larger account window (a guesser spread over many addresses); per client address over
+    # every account in the first window (one place spraying accounts).
     login_max_failures: int = Field(5, alias="LOGIN_MAX_FAILURES", ge=1)
     login_failure_window: int = Field(300, alias="LOGIN_FAILURE_WINDOW", ge=1)
+    login_account_max_failures: int = Field(50, alias="LOGIN_ACCOUNT_MAX_FAILURES", ge=1)
+    login_account_failure_window: int = Field(3600, alias="LOGIN_ACCOUNT_FAILURE_WINDOW", ge=1)
+    login_address_max_failures: int = Field(50, alias="LOGIN_ADDRESS_MAX_FAILURES", ge=1)
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="CORS_ORIGINS")
     plugins_disabled: Annotated[list[str], NoDecode] = Field(

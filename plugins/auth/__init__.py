@@ -27,21 +27,18 @@ def chat_register_blueprints():
 
 @hookimpl
 def chat_configure_app(app, settings):
-    from .ratelimit import MemoryFailureCounter, RedisFailureCounter
+    from .ratelimit import MemoryLimiter, RedisLimiter
     from .service import AuthService
 
+    limiter = MemoryLimiter()
     if settings.redis_url:
-        import redis.asyncio as redis
-
-        client = redis.from_url(settings.redis_url)
-        failures = RedisFailureCounter(client, settings.login_failure_window)
+        limiter = RedisLimiter(settings.redis_url, fallback=limiter)
 
         @app.after_server_stop
-        async def close_redis(app):
-            await client.aclose()
-    else:
-        failures = MemoryFailureCounter(settings.login_failure_window)
-    app.ctx.auth = AuthService(settings, failures)
+        async def close_limiter(app):
+            await limiter.close()
+
+    app.ctx.auth = AuthService(settings, limiter)
 
 
 @hookimpl(trylast=True)

@@ -90,7 +90,10 @@ def auth_blueprint() -> Blueprint:
 
 
 def client_address(request: Request) -> str:
-    # remote_addr honours the proxy settings (FORWARDED_SECRET, REAL_IP_HEADER) when set.
+    """The address sign-in limits count: the client's, as the trusted proxy reports it when
+    Sanic is told about the proxy (`PROXIES_COUNT`, `REAL_IP_HEADER` or `FORWARDED_SECRET`);
+    else the peer's. Forwarded headers are never trusted unasked: a client could pick its own.
+    """
     return request.remote_addr or request.ip
 
 

@@ -15,12 +15,8 @@ from sanic_chat.config import Settings
 
 from .models import RefreshToken
 from .passwords import Passwords
-from .ratelimit import FailureCounter
+from .ratelimit import Limiter, LoginLimits
 from .tokens import ACCESS, REFRESH, TokenSigner
-
-# A client address may fail this many times the per-account limit: one address legitimately
-# hosts several people (NAT), but it must not spray guesses across many accounts.
-ADDRESS_LIMIT_FACTOR = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +39,7 @@ VERIFIED_ACCESS_TOKENS = 4096
 
 
 class AuthService:
-    def __init__(self, settings: Settings, failures: FailureCounter) -> None:
+    def __init__(self, settings: Settings, limiter: Limiter) -> None:
         self.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
         self.access = TokenSigner(
             settings.jwt_access_secret,
@@ -54,8 +50,8 @@ class AuthService:
         self.refresh = TokenSigner(
             settings.refresh_token_secret, REFRESH, settings.jwt_refresh_expires_in
         )
-        self._failures = failures
-        self._max_failures = settings.login_max_failures
+        self._limits = LoginLimits(settings)
+        self._limiter = limiter
 
     async def register(self, email: str, username: str, password: str) -> User:
         return await users.create_user(email, username, await self.passwords.hash(password))
@@ -63,20 +59,31 @@ class AuthService:
     async def login(
         self, email: str | None, username: str | None, password: str, address: str
     ) -> tuple[User, Session]:
-        account_key = f"account:{email or username}"
-        address_key = f"address:{address}"
-        await self._refuse_if_limited(account_key, self._max_failures)
-        await self._refuse_if_limited(address_key, self._max_failures * ADDRESS_LIMIT_FACTOR)
-
         user = await users.find_for_login(email, username)
+        # Counted per account whichever identifier was typed. An unknown identifier is counted
+        # by its text, under the same limits, so probing names is limited alike and the answers
+        # do not tell which names exist.
+        if user is not None:
+            account = f"user:{user.id}"
+        else:
+            account = f"email:{email}" if email is not None else f"username:{username}"
+        attempt = self._limits.attempt(account, address)
+        # Before the slow password check: concurrent guesses each need a free slot.
+        retry_after = await self._limiter.reserve(attempt)
+        if retry_after:
+            raise TooManyRequests(
+                "Too many failed sign-ins; try again later.",
+                code="login_rate_limited",
+                headers={"Retry-After": str(retry_after)},
+            )
+
         if user is None:
             await self.passwords.burn(password)
         if user is None or not await self.passwords.verify(user.password_hash, password):
-            await self._failures.add(account_key)
-            await self._failures.add(address_key)
+            # The attempt keeps its slots: they are the failure count.
             raise Unauthorized("Wrong credentials.", code="invalid_credentials")
 
-        await self._failures.clear(account_key)
+        await self._limiter.succeeded(attempt)
         if self.passwords.needs_rehash(user.password_hash):
             await users.set_password_hash(user, await self.passwords.hash(password))
         return user, await self._start_session(user.id, family_id=uuid4())
@@ -129,12 +136,3 @@ class AuthService:
 
     async def _revoke_family(self, family_id: UUID, now: datetime) -> None:
         await RefreshToken.filter(family_id=family_id, revoked_at=None).update(revoked_at=now)
-
-    async def _refuse_if_limited(self, key: str, limit: int) -> None:
-        failures, retry_after = await self._failures.count(key)
-        if failures >= limit:
-            raise TooManyRequests(
-                "Too many failed sign-ins; try again later.",
-                code="login_rate_limited",
-                headers={"Retry-After": str(retry_after)},
-            )

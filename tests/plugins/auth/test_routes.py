@@ -138,7 +138,7 @@ async def test_repeated_failures_are_rate_limited(database_url):
     _, response = await client.post("/api/auth/login", json=wrong)
     assert_problem(response, 429, "login_rate_limited")
     assert 0 < int(response.headers["retry-after"]) <= 300
-    # Even the right password waits out the window.
+    # Even the right password, from that address, waits out the window.
     _, response = await client.post(
         "/api/auth/login", json={"username": name, "password": PASSWORD}
     )
@@ -161,16 +161,23 @@ async def test_success_clears_the_failure_count(database_url):
 
 async def test_rate_limit_is_shared_through_redis(database_url, redis_url):
     overrides = {"LOGIN_MAX_FAILURES": 1, "REDIS_URL": redis_url}
-    first = limited_app(overrides, database_url).asgi_client
-    second = limited_app(overrides, database_url).asgi_client  # another worker, same Redis
+    first = limited_app(overrides, database_url)
+    second = limited_app(overrides, database_url)  # another worker, same Redis
+    # Behind one proxy: this test's own address, not the 127.0.0.1 other tests share in Redis.
+    first.config.PROXIES_COUNT = second.config.PROXIES_COUNT = 1
+    address = {"X-Forwarded-For": f"192.0.2.{uuid.uuid4().int % 254 + 1}"}
     name = unique("shared")
-    await register_body(first, email=f"{name}@example.test", username=name, password=PASSWORD)
-    _, response = await first.post(
-        "/api/auth/login", json={"username": name, "password": "nope!!!"}
+    await register_body(
+        first.asgi_client, email=f"{name}@example.test", username=name, password=PASSWORD
+    )
+    _, response = await first.asgi_client.post(
+        "/api/auth/login", json={"username": name, "password": "nope!!!"}, headers=address
     )
     assert_problem(response, 401)
-    _, response = await second.post(
-        "/api/auth/login", json={"username": name, "password": PASSWORD}
+    _, response = await second.asgi_client.post(
+        "/api/auth/login",
+        json={"email": f"{name}@example.test", "password": PASSWORD},
+        headers=address,
     )
     assert_problem(response, 429, "login_rate_limited")
 
