@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from typing import Protocol
-from urllib.parse import urlsplit
 from uuid import UUID
 
 from .hub import Outgoing
@@ -35,17 +33,6 @@ FLUSH_SECONDS = 2.0
 
 Deliver = Callable[[Outgoing], None]
 Lost = Callable[[str], None]
-
-
-def redis_namespace(database_url: str) -> str:
-    """The prefix of the Redis keys of the deployment that uses this database.
-
-    Cursors are positions in one database's order: workers of two deployments sharing a Redis
-    (or two test runs) must not hear each other's events.
-    """
-    parts = urlsplit(database_url)
-    where = f"{parts.hostname or ''}:{parts.port or ''}{parts.path}"
-    return "sanic-chat:" + hashlib.sha256(where.encode()).hexdigest()[:16]
 
 
 class Broker(Protocol):

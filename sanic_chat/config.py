@@ -7,6 +7,7 @@ embedded SQLite file and development secrets generated for this run.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import secrets
@@ -119,6 +120,17 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
+
+    @property
+    def redis_namespace(self) -> str:
+        """The prefix of this deployment's Redis keys and channels.
+
+        Cursors and accounts belong to one database: deployments (or test runs) sharing a
+        Redis but not a database must not hear each other's events or share counters.
+        """
+        parts = urlsplit(self.database_url)
+        where = f"{parts.hostname or ''}:{parts.port or ''}{parts.path}"
+        return "sanic-chat:" + hashlib.sha256(where.encode()).hexdigest()[:16]
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, model_validator
 from sanic import Request, Sanic
 
 from .awaitables import await_all, first_answer
-from .broker import Broker, LocalBroker, RedisBroker, redis_namespace
+from .broker import Broker, LocalBroker, RedisBroker
 from .config import ConfigError
 from .errors import BadRequest, ChatError, NotFound, problem_body
 from .events import Event
@@ -129,7 +129,7 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
                 route,
                 rooms_may_be_stale,
                 settings.redis_url,
-                redis_namespace(settings.database_url),
+                settings.redis_namespace,
             )
             if settings.redis_url
             else LocalBroker(route)

@@ -32,7 +32,7 @@ def chat_configure_app(app, settings):
 
     limiter = MemoryLimiter()
     if settings.redis_url:
-        limiter = RedisLimiter(settings.redis_url, fallback=limiter)
+        limiter = RedisLimiter(settings.redis_url, settings.redis_namespace, fallback=limiter)
 
         @app.after_server_stop
         async def close_limiter(app):

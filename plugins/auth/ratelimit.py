@@ -211,9 +211,7 @@ class RedisLimiter:
     which errs towards limiting too.
     """
 
-    PREFIX = "sanic-chat:login:"
-
-    def __init__(self, url: str, fallback: MemoryLimiter) -> None:
+    def __init__(self, url: str, namespace: str, fallback: MemoryLimiter) -> None:
         pool = redis.BlockingConnectionPool.from_url(
             url,
             max_connections=POOL_CONNECTIONS,
@@ -226,6 +224,7 @@ class RedisLimiter:
         )
         self._redis = redis.Redis.from_pool(pool)
         self._reserve = self._redis.register_script(RESERVE)
+        self._prefix = f"{namespace}:login:"
         self._fallback = fallback
         self._failing = False
         self._next_try = 0.0
@@ -255,7 +254,7 @@ class RedisLimiter:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for window in attempt.windows:
                     pipe.zrem(self._key(window), attempt.id)
-                pipe.delete(self.PREFIX + attempt.cleared_by_success)
+                pipe.delete(self._prefix + attempt.cleared_by_success)
                 await pipe.execute()
         except _REDIS_FAILURES as exc:
             self._failed(exc)
@@ -264,7 +263,7 @@ class RedisLimiter:
         await self._redis.aclose()
 
     def _key(self, window: Window) -> str:
-        return self.PREFIX + window.key
+        return self._prefix + window.key
 
     def _try_redis(self) -> bool:
         now = time.monotonic()

@@ -256,7 +256,7 @@ async def test_without_redis_the_worker_keeps_limiting_and_never_answers_500(
                     ghost = f"ghost_{uuid.uuid4().hex[:12]}"
                     response = await login(http, address, "wrong password", username=ghost)
                     assert_problem(response, 401, "invalid_credentials")
-                    if await store.keys("sanic-chat:login:*"):
+                    if await store.keys("sanic-chat:*:login:*"):
                         break
                     await asyncio.sleep(0.5)
                 else:
