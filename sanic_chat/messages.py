@@ -125,8 +125,13 @@ class EditMessage(CamelModel):
 
 class HistoryQuery(CamelModel):
     limit: int = Field(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description=f"1-{MAX_PAGE}.")
-    before: int | None = Field(None, ge=0, description="Only messages older than this id.")
-    after: int | None = Field(None, ge=0, description="Only messages newer than this id.")
+    # Bounded to the ids there can be: PostgreSQL refuses a larger bigint (a 500, not a page).
+    before: int | None = Field(
+        None, ge=0, le=LAST_ID, description="Only messages older than this id."
+    )
+    after: int | None = Field(
+        None, ge=0, le=LAST_ID, description="Only messages newer than this id."
+    )
 
     @model_validator(mode="after")
     def _one_direction(self) -> HistoryQuery:
