@@ -471,6 +471,12 @@ class MessageStore:
             existing = await self._by_client_id(author_id, client_id)
             if existing is None:  # the conflicting row vanished (its room was deleted)
                 raise self._missing_room()
+            if getattr(existing, self._room_key) != room_id:
+                # Not a retry of that message: answering with it would lose this one silently.
+                raise Conflict(
+                    "This clientId was already used for a message in another room.",
+                    code="client_id_reused",
+                )
             return self.serialise(existing), False
         if self._app.ctx.plugins.hook.chat_message_stored.get_hookimpls():
             message = self._instance(position, draft, created_at)
@@ -591,9 +597,10 @@ class MessageStore:
         message = await self.get(room_id, message_id)
         if message.author_id != user_id:
             raise Forbidden("Only the author can edit a message.", code="not_author")
-        if message.deleted_at is not None:
+        if message.deleted_at is not None or not await self._change(
+            message, content=content, edited_at=_now()
+        ):
             raise Conflict("A deleted message cannot be edited.", code="message_deleted")
-        message = await self._change(message, content=content, edited_at=_now())
         return await self._publish("edit", self.serialise(message), recipients, message.seq)
 
     async def delete(
@@ -610,21 +617,31 @@ class MessageStore:
             raise Forbidden("Only the author can delete this message.", code="not_author")
         if message.deleted_at is not None:
             return self.serialise(message)  # already a tombstone: nothing changes
-        message = await self._change(message, content=None, deleted_at=_now())
+        if not await self._change(message, content=None, deleted_at=_now()):
+            # Deleted by someone else since it was read: the tombstone they left.
+            return self.serialise(await self.get(room_id, message_id))
         return await self._publish("delete", self.serialise(message), recipients, message.seq)
 
-    async def _change(self, message: Message, **changes: Any) -> Message:
+    async def _change(self, message: Message, **changes: Any) -> bool:
+        """Apply `changes` to `message` as the next change in the order; False, changing
+        nothing, when it was deleted since it was read.
+
+        The update checks `deleted_at` itself: a check before it would let an edit that read
+        the message before a delete committed write the deleted text back, after the delete.
+        """
         async with in_transaction() as connection:
             position = await next_position(connection)
-            await (
-                self.model.filter(id=message.id)
+            changed = await (
+                self.model.filter(id=message.id, deleted_at=None)
                 .using_db(connection)
                 .update(seq=position, **changes)
             )
+        if not changed:
+            return False
         for name, value in changes.items():
             setattr(message, name, value)
         message.seq = position
-        return message
+        return True
 
     async def _by_client_id(self, author_id: UUID, client_id: UUID) -> Message | None:
         return await self.model.get_or_none(
