@@ -101,29 +101,49 @@ async def test_a_client_id_reused_in_another_group_is_409(http, db):
     assert response.json()["content"] == "for the first"
 
 
-async def test_a_client_id_reused_in_a_conversation_is_a_message_of_its_own(http, db):
-    """Each kind of room keeps its own clientIds: the conversation's message is stored and
-    answered as itself, never with the group's."""
+async def test_a_client_id_reused_in_another_kind_of_room_is_409(http, db):
+    """Each kind of room has its own table; a clientId still names one message of its author."""
     alice, bob = await register(http, "alice"), await register(http, "bob")
     gid = await new_group(http, alice, bob)
     response = await http.post(
         "/api/conversation", json={"recipientId": bob["id"]}, headers=alice["headers"]
     )
     cid = response.json()["id"]
-    client_id = str(uuid.uuid4())
-    in_group = await http.post(
-        f"/api/group/{gid}/message",
-        json={"content": "to the group", "clientId": client_id},
-        headers=alice["headers"],
+    group_path, conversation_path = f"/api/group/{gid}/message", f"/api/conversation/{cid}/message"
+
+    for first, then in ((group_path, conversation_path), (conversation_path, group_path)):
+        client_id = str(uuid.uuid4())
+        body = {"content": "once", "clientId": client_id}
+        assert (await http.post(first, json=body, headers=alice["headers"])).status_code == 201
+        response = await http.post(then, json=body, headers=alice["headers"])
+        assert_problem(response, 409, "client_id_reused")
+        stored = await db.fetchval(
+            "SELECT (SELECT count(*) FROM group_messages WHERE client_id = $1)"
+            " + (SELECT count(*) FROM conversation_messages WHERE client_id = $1)",
+            UUID(client_id),
+        )
+        assert stored == 1
+        assert (await http.post(first, json=body, headers=alice["headers"])).status_code == 200
+
+    # Sent together (stored in one statement), each send still gets its own answer.
+    reused = str(uuid.uuid4())
+    body = {"content": "first", "clientId": reused}
+    assert (await http.post(group_path, json=body, headers=alice["headers"])).status_code == 201
+    responses = await asyncio.gather(
+        *(
+            http.post(
+                conversation_path,
+                json={"content": f"n{n}", "clientId": str(uuid.uuid4())},
+                headers=alice["headers"],
+            )
+            for n in range(5)
+        ),
+        http.post(conversation_path, json=body, headers=alice["headers"]),
     )
-    assert in_group.status_code == 201
-    in_conversation = await http.post(
-        f"/api/conversation/{cid}/message",
-        json={"content": "to bob", "clientId": client_id},
-        headers=alice["headers"],
-    )
-    assert in_conversation.status_code == 201, in_conversation.text
-    assert in_conversation.json()["content"] == "to bob"
-    assert in_conversation.json()["conversationId"] == cid
-    stored = "SELECT content FROM conversation_messages WHERE client_id = $1"
-    assert await db.fetchval(stored, UUID(client_id)) == "to bob"
+    assert [r.status_code for r in responses[:5]] == [201] * 5
+    assert_problem(responses[5], 409, "client_id_reused")
+
+    # Without a clientId nothing is checked across rooms.
+    for path in (group_path, conversation_path):
+        response = await http.post(path, json={"content": "plain"}, headers=alice["headers"])
+        assert response.status_code == 201
