@@ -7,6 +7,7 @@ decorator also documents what it validates in the OpenAPI document.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -120,12 +121,14 @@ def query_args(model: type[BaseModel]) -> Callable[[F], F]:
 
 def parse_id(value: str, name: str) -> UUID:
     """A UUID from a path segment; anything else is a 422 naming the segment, never a 500."""
-    try:
-        return UUID(value)
-    except ValueError:
-        raise ValidationFailed(
-            f"{name} must be a UUID.", errors=[{"field": f"path.{name}", "message": "not a UUID"}]
-        ) from None
+    # ASCII only: `UUID` reads its hex digits with `int`, which also takes other scripts'
+    # digits, and one group would have many paths.
+    if value.isascii():
+        with contextlib.suppress(ValueError):
+            return UUID(value)
+    raise ValidationFailed(
+        f"{name} must be a UUID.", errors=[{"field": f"path.{name}", "message": "not a UUID"}]
+    )
 
 
 def parse_position(text: str) -> int | None:

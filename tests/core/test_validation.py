@@ -106,3 +106,12 @@ async def test_since_in_ascii_digits_resumes(server, http):
     client = await connect(server, alice["token"], since="0")
     assert (await client.command("ping", {}, ref=1))["type"] == "ack"
     await client.ws.close()
+
+
+async def test_ids_in_paths_are_ascii(server, http):
+    alice = await register(http, "alice")
+    eastern_ones = "\u0661" * 32  # ARABIC-INDIC DIGIT ONE: `int(..., 16)` reads it as 1
+    response = await http.get(f"/api/group/{eastern_ones}", headers=alice["headers"])
+    assert assert_problem(response, 422)["errors"][0]["field"] == "path.id"
+    response = await http.get("/api/group/" + "1" * 32, headers=alice["headers"])
+    assert_problem(response, 404, "group_not_found")
