@@ -36,7 +36,7 @@ from .hub import (
 from .jsoncodec import dumps, loads
 from .security import authenticate
 from .stream import CursorStream
-from .validation import parse
+from .validation import parse, parse_position
 
 log = logging.getLogger("sanic_chat.gateway")
 
@@ -189,7 +189,8 @@ def _since(request: Request) -> int | bool | None:
     raw = request.args.get("since")
     if raw is None:
         return None
-    return int(raw) if raw.isdigit() and len(raw) < 19 else False
+    since = parse_position(raw)
+    return False if since is None else since
 
 
 async def _ready_data(app: Sanic, user_id: UUID) -> dict[str, Any]:

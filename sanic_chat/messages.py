@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated, Any
@@ -126,8 +126,13 @@ class EditMessage(CamelModel):
 
 class HistoryQuery(CamelModel):
     limit: int = Field(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description=f"1-{MAX_PAGE}.")
-    before: int | None = Field(None, ge=0, description="Only messages older than this id.")
-    after: int | None = Field(None, ge=0, description="Only messages newer than this id.")
+    # Bounded to the ids there can be: PostgreSQL refuses a larger bigint (a 500, not a page).
+    before: int | None = Field(
+        None, ge=0, le=LAST_ID, description="Only messages older than this id."
+    )
+    after: int | None = Field(
+        None, ge=0, le=LAST_ID, description="Only messages newer than this id."
+    )
 
     @model_validator(mode="after")
     def _one_direction(self) -> HistoryQuery:
@@ -162,11 +167,7 @@ async def next_position(connection: BaseDBAsyncClient) -> int:
 async def create_sqlite_positions(connection: BaseDBAsyncClient) -> None:
     """SQLite's stand-in for PostgreSQL's sequence: one row, starting after every stored
     change (a database written by an older version numbered from its messages)."""
-    tables = [
-        model._meta.db_table
-        for model in Tortoise.apps["models"].values()
-        if issubclass(model, Message)
-    ]
+    tables = [model._meta.db_table for model in message_models()]
     highest = " UNION ALL ".join(f'SELECT MAX(seq) AS seq FROM "{table}"' for table in tables)
     await connection.execute_script(
         f'CREATE TABLE IF NOT EXISTS "{SEQUENCE}" (value BIGINT NOT NULL);'
@@ -175,34 +176,51 @@ async def create_sqlite_positions(connection: BaseDBAsyncClient) -> None:
     )
 
 
+def message_models() -> list[type[Message]]:
+    """Every kind of message (one table per kind of room). Known once Tortoise has started."""
+    return [model for model in Tortoise.apps["models"].values() if issubclass(model, Message)]
+
+
 def author_model(message_model: type[Message]) -> type[Model]:
     """The user model messages point to. Tortoise links it only when it initialises, so ask
     for it when it is needed, not when a store is built."""
     return message_model._meta.fields_map["author"].related_model
 
 
-def send_statement(table: str, room_key: str, members_sql: str) -> str:
+def send_statement(
+    table: str, room_key: str, members_sql: str, other_tables: Sequence[str] = ()
+) -> str:
     """The statement that stores a batch of drafts: one row in per draft, one row out per draft.
 
     Takes arrays of room ids, authors, contents, clientIds and times ($1-$5). Each draft's room
     members (`members_sql`, with `{room}` for the room) are read once and serve both its
-    membership test and its recipients. Positions are taken under the order lock in the drafts'
-    order, for the drafts whose sender is a member; the insert skips an (author, clientId)
-    already stored. Out come the members (their ids joined by commas: see `MemberSets`) and
-    the new id (NULL when not stored) of each draft.
+    membership test and its recipients. A draft whose (author, clientId) is already stored in
+    one of `other_tables` (the other kinds of message) is `reused` and not stored. Positions
+    are taken under the order lock in the drafts' order, for the drafts whose sender is a member;
+    the insert skips an (author, clientId) already stored. Out come the members (their ids
+    joined by commas: see `MemberSets`), the new id (NULL when not stored) and `reused` of each
+    draft.
     """
     members = members_sql.format(room="draft.room")
+    # One probe of the (author_id, client_id) index of each other table; none without a clientId.
+    reused = " OR ".join(
+        f'EXISTS (SELECT 1 FROM "{other}" o'
+        "  WHERE o.author_id = draft.author AND o.client_id = draft.client_id)"
+        for other in other_tables
+    )
     return (
         "WITH draft AS ("
         "  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[],"
         "  $5::timestamptz[]) WITH ORDINALITY"
         "  AS draft(room, author, content, client_id, created_at, n)"
         "), checked AS MATERIALIZED ("
-        f"  SELECT draft.*, ARRAY({members}) AS members FROM draft"
+        f"  SELECT draft.*, ARRAY({members}) AS members, ({reused or 'false'}) AS reused"
+        "  FROM draft"
         "), position AS MATERIALIZED ("
         f"  SELECT nextval('{SEQUENCE}') AS id, admitted.*"
         f"  FROM pg_advisory_xact_lock({ORDER_LOCK}), ("
-        "    SELECT * FROM checked WHERE author = ANY(members) ORDER BY n OFFSET 0"
+        "    SELECT * FROM checked WHERE author = ANY(members) AND NOT reused"
+        "    ORDER BY n OFFSET 0"
         "  ) AS admitted"
         "), inserted AS ("
         f'  INSERT INTO "{table}"'
@@ -210,7 +228,8 @@ def send_statement(table: str, room_key: str, members_sql: str) -> str:
         "  SELECT id, id, room, author, content, client_id, created_at FROM position"
         "  ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id"
         ") "
-        "SELECT array_to_string(checked.members, ',') AS members, inserted.id FROM checked"
+        "SELECT array_to_string(checked.members, ',') AS members, inserted.id, checked.reused"
+        " FROM checked"
         " LEFT JOIN position ON position.n = checked.n"
         " LEFT JOIN inserted ON inserted.id = position.id"
         " ORDER BY checked.n"
@@ -276,7 +295,7 @@ class MessageStore:
         self._out = out
         self._members_sql = members_sql
         self._missing_room = missing_room
-        self._send_statement = send_statement(model._meta.db_table, self._room_key, members_sql)
+        self._send_statement: str | None = None  # see `_send_sql`
         self._sends: Batcher[Stamped, Inserted] = Batcher(self._insert_batch)
         self._authors = AuthorCache(model)
         self._member_sets = MemberSets()
@@ -507,6 +526,9 @@ class MessageStore:
             existing = await self._by_client_id(author_id, client_id)
             if existing is None:  # the conflicting row vanished (its room was deleted)
                 raise self._missing_room()
+            if getattr(existing, self._room_key) != room_id:
+                # Not a retry of that message: answering with it would lose this one silently.
+                raise _client_id_reused()
             return self.serialise(existing), False
         if self._app.ctx.plugins.hook.chat_message_stored.get_hookimpls():
             message = self._instance(position, draft, created_at)
@@ -544,7 +566,7 @@ class MessageStore:
         ]
         try:
             # execute_query would drop the RETURNING rows of an INSERT; this fetches them.
-            rows = await connection.execute_query_dict(self._send_statement, columns)
+            rows = await connection.execute_query_dict(self._send_sql(), columns)
         except IntegrityError as exc:
             # The statement was refused whole, so nothing of it is stored: a room deleted since
             # its members were read. One draft's room must not fail the others' sends.
@@ -560,17 +582,31 @@ class MessageStore:
         outcomes: list[Inserted | BaseException] = []
         for (draft, _), row in zip(drafts, rows, strict=True):
             members = self._member_sets.get(row["members"])
-            if draft.author_id in members:
-                outcomes.append((row["id"], members))
-            else:
+            if draft.author_id not in members:
                 outcomes.append(self._missing_room())
+            elif row["reused"]:
+                outcomes.append(_client_id_reused())
+            else:
+                outcomes.append((row["id"], members))
         return outcomes
+
+    def _send_sql(self) -> str:
+        """The send statement, built on first use: the other kinds of message it checks
+        clientIds against are known only once Tortoise has started."""
+        if self._send_statement is None:
+            others = [m._meta.db_table for m in message_models() if m is not self.model]
+            self._send_statement = send_statement(
+                self.model._meta.db_table, self._room_key, self._members_sql, others
+            )
+        return self._send_statement
 
     async def _insert_in_transaction(self, draft: MessageDraft, created_at: datetime) -> Inserted:
         """SQLite: one writer at a time anyway, so a transaction of several statements."""
         try:
             async with in_transaction() as connection:
                 members = await self.members_including(draft.room_id, draft.author_id, connection)
+                if await self._client_id_used_elsewhere(draft, connection):
+                    raise _client_id_reused()
                 position = await next_position(connection)
                 message = self._instance(position, draft, created_at)
                 await message.save(using_db=connection, force_create=True)
@@ -579,6 +615,19 @@ class MessageStore:
                 raise self._missing_room() from None
             return None, members
         return position, members
+
+    async def _client_id_used_elsewhere(
+        self, draft: MessageDraft, connection: BaseDBAsyncClient
+    ) -> bool:
+        """SQLite: the send statement's `reused`, one query per other kind of message."""
+        if draft.client_id is None:
+            return False
+        for model in message_models():
+            if model is not self.model:
+                other = model.filter(author_id=draft.author_id, client_id=draft.client_id)
+                if await other.using_db(connection).exists():
+                    return True
+        return False
 
     async def members_including(
         self, room_id: UUID, user_id: UUID, connection: BaseDBAsyncClient | None = None
@@ -631,9 +680,10 @@ class MessageStore:
         message = await self.get(room_id, message_id)
         if message.author_id != user_id:
             raise Forbidden("Only the author can edit a message.", code="not_author")
-        if message.deleted_at is not None:
+        if message.deleted_at is not None or not await self._change(
+            message, content=content, edited_at=_now()
+        ):
             raise Conflict("A deleted message cannot be edited.", code="message_deleted")
-        message = await self._change(message, content=content, edited_at=_now())
         return await self._publish("edit", self.serialise(message), recipients, message.seq)
 
     async def delete(
@@ -650,21 +700,31 @@ class MessageStore:
             raise Forbidden("Only the author can delete this message.", code="not_author")
         if message.deleted_at is not None:
             return self.serialise(message)  # already a tombstone: nothing changes
-        message = await self._change(message, content=None, deleted_at=_now())
+        if not await self._change(message, content=None, deleted_at=_now()):
+            # Deleted by someone else since it was read: the tombstone they left.
+            return self.serialise(await self.get(room_id, message_id))
         return await self._publish("delete", self.serialise(message), recipients, message.seq)
 
-    async def _change(self, message: Message, **changes: Any) -> Message:
+    async def _change(self, message: Message, **changes: Any) -> bool:
+        """Apply `changes` to `message` as the next change in the order; False, changing
+        nothing, when it was deleted since it was read.
+
+        The update checks `deleted_at` itself: a check before it would let an edit that read
+        the message before a delete committed write the deleted text back, after the delete.
+        """
         async with in_transaction() as connection:
             position = await next_position(connection)
-            await (
-                self.model.filter(id=message.id)
+            changed = await (
+                self.model.filter(id=message.id, deleted_at=None)
                 .using_db(connection)
                 .update(seq=position, **changes)
             )
+        if not changed:
+            return False
         for name, value in changes.items():
             setattr(message, name, value)
         message.seq = position
-        return message
+        return True
 
     async def _by_client_id(self, author_id: UUID, client_id: UUID) -> Message | None:
         return await self.model.get_or_none(
@@ -750,6 +810,16 @@ class MemberSets:
             _, evicted = self._sets.popitem(last=False)
             self._ids -= len(evicted)
         return members
+
+
+def _client_id_reused() -> Conflict:
+    # A clientId names one message of its author, whatever the room: a retry goes to the same
+    # room, so the same id in another room is a client's mistake, and storing it or answering
+    # with the other room's message would hide that.
+    return Conflict(
+        "This clientId was already used for a message in another room.",
+        code="client_id_reused",
+    )
 
 
 def _now() -> datetime:

@@ -33,6 +33,15 @@ async def authenticate(request: Request) -> Any:
     return user
 
 
+def user_gone() -> Unauthorized:
+    """For a valid token whose user has been deleted since it was issued."""
+    return Unauthorized(
+        "The token's user no longer exists.",
+        code="user_deleted",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
 def authenticated(handler: F) -> F:
     """Require an authenticated user, available to the handler as `request.ctx.user`."""
 

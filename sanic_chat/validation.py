@@ -7,7 +7,9 @@ decorator also documents what it validates in the OpenAPI document.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+import re
+from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -20,12 +22,18 @@ from .errors import ValidationFailed
 from .openapi import keep_docs, query_parameters, schema_ref
 
 M = TypeVar("M", bound=BaseModel)
+
+# Levels of arrays and objects a body or frame may nest: far more than any payload here needs.
+MAX_DEPTH = 64
+# A message id or a cursor: ASCII digits only (`str.isdigit` also takes "²" and other scripts'
+# digits, which `int` then refuses), and few enough to fit in a bigint.
+_POSITION = re.compile(r"[0-9]{1,18}")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def parse(model: type[M], data: Any, location: str = "body") -> M:
     """Validate `data` against `model`, raising ValidationFailed with per-field errors."""
-    nul_fields = list(_fields_with_nul(data, location))
+    nul_fields = _fields_with_nul(data, location)
     if nul_fields:
         # PostgreSQL text cannot hold U+0000: refused here rather than failing in the database.
         raise ValidationFailed(
@@ -42,16 +50,35 @@ def parse(model: type[M], data: Any, location: str = "body") -> M:
         ) from None
 
 
-def _fields_with_nul(data: Any, path: str) -> Iterator[str]:
-    if isinstance(data, str):
-        if "\x00" in data:
-            yield path
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _fields_with_nul(value, f"{path}.{key}")
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _fields_with_nul(value, f"{path}.{index}")
+def _fields_with_nul(data: Any, location: str) -> list[str]:
+    """The paths of the strings in `data` that hold a NUL, in document order.
+
+    A walk with its own stack, bounded by MAX_DEPTH: orjson parses up to 1,024 levels, and a
+    recursive walk ran out of Python's stack (a RecursionError, a 500) on a small hostile body.
+    """
+    found = []
+    pending: list[tuple[Any, str, int]] = [(data, location, 0)]
+    while pending:
+        value, path, depth = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                found.append(path)
+            continue
+        if isinstance(value, dict):
+            children = list(value.items())
+        elif isinstance(value, list):
+            children = list(enumerate(value))
+        else:
+            continue
+        if depth == MAX_DEPTH:
+            raise ValidationFailed(
+                f"The request {location} is nested too deeply.",
+                code="too_deeply_nested",
+                errors=[{"field": location, "message": f"nested over {MAX_DEPTH} levels"}],
+            )
+        # Reversed onto the stack, so they come off in document order.
+        pending.extend((child, f"{path}.{key}", depth + 1) for key, child in reversed(children))
+    return found
 
 
 def field_errors(exc: PydanticValidationError, location: str) -> list[dict[str, str]]:
@@ -94,17 +121,25 @@ def query_args(model: type[BaseModel]) -> Callable[[F], F]:
 
 def parse_id(value: str, name: str) -> UUID:
     """A UUID from a path segment; anything else is a 422 naming the segment, never a 500."""
-    try:
-        return UUID(value)
-    except ValueError:
-        raise ValidationFailed(
-            f"{name} must be a UUID.", errors=[{"field": f"path.{name}", "message": "not a UUID"}]
-        ) from None
+    # ASCII only: `UUID` reads its hex digits with `int`, which also takes other scripts'
+    # digits, and one group would have many paths.
+    if value.isascii():
+        with contextlib.suppress(ValueError):
+            return UUID(value)
+    raise ValidationFailed(
+        f"{name} must be a UUID.", errors=[{"field": f"path.{name}", "message": "not a UUID"}]
+    )
+
+
+def parse_position(text: str) -> int | None:
+    """A message id or cursor as written in a path or query; None when it is not one."""
+    return int(text) if _POSITION.fullmatch(text) else None
 
 
 def parse_message_id(value: str) -> int:
-    if value.isdigit() and len(value) < 19:
-        return int(value)
+    message_id = parse_position(value)
+    if message_id is not None:
+        return message_id
     raise ValidationFailed(
         "messageId must be a message id.",
         errors=[{"field": "path.messageId", "message": "not a message id"}],

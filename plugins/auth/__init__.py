@@ -46,7 +46,17 @@ def chat_authenticate(request: Request) -> CurrentUser | None:
     token = access_token_of(request)
     if token is None:
         return None
-    return request.app.ctx.auth.current_user(token)
+    auth = request.app.ctx.auth
+    if _is_websocket(request):
+        # A connection lives on for hours after one handshake: ask once that its user exists.
+        # A REST request trusts its token alone (no query per request): a deleted user is a
+        # member of nothing, and a write that would refer to them answers 401 itself.
+        return auth.existing_user(token)
+    return auth.current_user(token)
+
+
+def _is_websocket(request: Request) -> bool:
+    return request.headers.get("upgrade", "").lower() == "websocket"
 
 
 def access_token_of(request: Request) -> str | None:
@@ -56,6 +66,6 @@ def access_token_of(request: Request) -> str | None:
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
         return credentials.strip()
-    if request.headers.get("upgrade", "").lower() == "websocket":
+    if _is_websocket(request):
         return request.args.get("token") or request.headers.get("token") or None
     return None

@@ -12,6 +12,7 @@ from plugins.user import service as users
 from plugins.user.models import User
 from sanic_chat import TooManyRequests, Unauthorized
 from sanic_chat.config import Settings
+from sanic_chat.security import user_gone
 
 from .models import RefreshToken
 from .passwords import Passwords
@@ -122,6 +123,13 @@ class AuthService:
 
     def current_user(self, access_token: str) -> CurrentUser:
         return CurrentUser(self.access.verify(access_token).user_id)
+
+    async def existing_user(self, access_token: str) -> CurrentUser:
+        """`current_user`, and 401 when the token's user has been deleted since."""
+        user = self.current_user(access_token)
+        if not await User.exists(id=user.id):
+            raise user_gone()
+        return user
 
     async def _start_session(self, user_id: UUID, family_id: UUID) -> Session:
         access = self.access.issue(user_id)

@@ -60,10 +60,10 @@ def conversation_blueprint() -> Blueprint:
     @openapi.definition(
         summary="Send a message",
         description="201 with the new message; 200 with the original when `clientId` was "
-        "already used by you (a retry).",
+        "already used by you in this room (a retry); 409 when you used it in another room.",
         tag="conversation",
     )
-    @responds(201, ConversationMessageOut, "Stored", errors=PARTICIPANT_ERRORS)
+    @responds(201, ConversationMessageOut, "Stored", errors=[*PARTICIPANT_ERRORS, 409])
     @authenticated
     @json_body(SendMessage)
     async def send(request: Request, conversation_id: str, body: SendMessage):

@@ -18,6 +18,7 @@ from plugins.user.schemas import PublicUser
 from sanic_chat import NotFound, ValidationFailed
 from sanic_chat.events import Event
 from sanic_chat.messages import HistoryQuery, MessageStore
+from sanic_chat.security import user_gone
 
 from .models import Conversation, ConversationMessage
 from .schemas import ConversationMessageOut, ConversationOut
@@ -57,8 +58,14 @@ class ConversationService:
             try:
                 conversation = await Conversation.create(user_a_id=user_a, user_b_id=user_b)
                 created = True
-            except IntegrityError:  # created concurrently: the unique pair index decided
-                conversation = await Conversation.get(user_a_id=user_a, user_b_id=user_b)
+            except IntegrityError:
+                # Created concurrently (the unique pair index decided), or one of the two users
+                # was deleted: the token's (still valid) or the recipient.
+                conversation = await Conversation.get_or_none(user_a_id=user_a, user_b_id=user_b)
+                if conversation is None:
+                    if not await User.exists(id=user_id):
+                        raise user_gone() from None
+                    raise NotFound("No such user.", code="user_not_found") from None
         if created:
             both = frozenset((user_a, user_b))
             for viewer in both:

@@ -108,10 +108,10 @@ def group_blueprint() -> Blueprint:
     @openapi.definition(
         summary="Send a message",
         description="201 with the new message; 200 with the original when `clientId` was "
-        "already used by you (a retry).",
+        "already used by you in this room (a retry); 409 when you used it in another room.",
         tag="group",
     )
-    @responds(201, GroupMessageOut, "Stored", errors=MEMBER_ERRORS)
+    @responds(201, GroupMessageOut, "Stored", errors=[*MEMBER_ERRORS, 409])
     @authenticated
     @json_body(SendMessage)
     async def send(request: Request, group_id: str, body: SendMessage):

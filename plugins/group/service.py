@@ -11,6 +11,8 @@ from typing import Any
 from uuid import UUID
 
 from sanic import Sanic
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
@@ -20,6 +22,7 @@ from plugins.user.schemas import PublicUser
 from sanic_chat import Conflict, Forbidden, NotFound, ValidationFailed
 from sanic_chat.events import Event
 from sanic_chat.messages import HistoryQuery, MessageStore
+from sanic_chat.security import user_gone
 
 from .models import Group, GroupMember, GroupMessage
 from .schemas import GroupDetail, GroupMessageOut, GroupSummary, MembershipChange
@@ -47,13 +50,20 @@ class GroupService:
     ) -> dict[str, Any]:
         others = list(dict.fromkeys(m for m in member_ids if m != owner_id))
         await _require_users(others, "users")
-        async with in_transaction() as connection:
-            group = await Group.create(title=title, owner_id=owner_id, using_db=connection)
-            await GroupMember.bulk_create(
-                [GroupMember(group_id=group.id, user_id=u) for u in [owner_id, *others]],
-                using_db=connection,
-            )
-        detail = await self.detail_of(group)
+        try:
+            async with in_transaction() as connection:
+                group = await Group.create(title=title, owner_id=owner_id, using_db=connection)
+                await GroupMember.bulk_create(
+                    [GroupMember(group_id=group.id, user_id=u) for u in [owner_id, *others]],
+                    using_db=connection,
+                )
+                detail = await self._detail(group.id, connection)
+        except IntegrityError:
+            # A user was deleted since the token was issued or the members were checked.
+            if not await User.exists(id=owner_id):
+                raise user_gone() from None
+            await _require_users(others, "users")
+            raise
         members = _ids(detail)
         await self._events.publish(Event("group.create", detail, members))
         if first_message is not None:
@@ -91,40 +101,46 @@ class GroupService:
         return summaries
 
     async def get(self, group_id: UUID, user_id: UUID) -> dict[str, Any]:
-        group = await self._group_of_member(group_id, user_id)
-        return await self.detail_of(group)
+        detail = await self._detail(group_id)
+        if detail is None or user_id not in _ids(detail):
+            raise _missing_group()
+        return detail
+
+    # Changes to a group take its row lock first (`_lock`), so they happen one after the other
+    # and each checks who is a member and who owns the group as they are now: a transfer to a
+    # member who is leaving, or an add while the last member leaves, waits for the other and
+    # then finds it done. Whatever is published is read inside the same transaction.
 
     async def rename(self, group_id: UUID, user_id: UUID, title: str) -> dict[str, Any]:
-        group = await self._group_owned_by(group_id, user_id)
-        group.title = title
-        await group.save(update_fields=["title"])
-        detail = await self.detail_of(group)
+        async with in_transaction() as connection:
+            await self._lock(connection, group_id, user_id, owner=True)
+            await Group.filter(id=group_id).using_db(connection).update(title=title)
+            detail = await self._detail(group_id, connection)
         await self._events.publish(Event("group.update", detail, _ids(detail)))
         return detail
 
     async def transfer(self, group_id: UUID, user_id: UUID, new_owner_id: UUID) -> dict[str, Any]:
-        group = await self._group_owned_by(group_id, user_id)
-        if not await _is_member(group_id, new_owner_id):
-            raise ValidationFailed(
-                "The new owner must be a member of the group.",
-                code="not_a_member",
-                errors=[{"field": "body.newOwnerId", "message": "not a member of this group"}],
-            )
-        group.owner_id = new_owner_id
-        await group.save(update_fields=["owner_id"])
-        detail = await self.detail_of(group)
+        async with in_transaction() as connection:
+            await self._lock(connection, group_id, user_id, owner=True)
+            if not await _is_member(group_id, new_owner_id, connection):
+                raise ValidationFailed(
+                    "The new owner must be a member of the group.",
+                    code="not_a_member",
+                    errors=[{"field": "body.newOwnerId", "message": "not a member of this group"}],
+                )
+            await Group.filter(id=group_id).using_db(connection).update(owner_id=new_owner_id)
+            detail = await self._detail(group_id, connection)
         await self._events.publish(Event("group.owner.update", detail, _ids(detail)))
         return detail
 
     async def leave(self, group_id: UUID, user_id: UUID) -> dict[str, Any]:
         """Leave; the owner must hand over first, unless they are the last member."""
-        group = await self._group_of_member(group_id, user_id)
         async with in_transaction() as connection:
+            group = await self._lock(connection, group_id, user_id)
             remaining = (
                 await GroupMember.filter(group_id=group_id)
                 .exclude(user_id=user_id)
                 .using_db(connection)
-                .select_for_update()
                 .values_list("user_id", flat=True)
             )
             if group.owner_id == user_id and remaining:
@@ -135,35 +151,43 @@ class GroupService:
             await (
                 GroupMember.filter(group_id=group_id, user_id=user_id).using_db(connection).delete()
             )
-            if not remaining:
+            if remaining:
+                detail = await self._detail(group_id, connection)
+            else:
                 await Group.filter(id=group_id).using_db(connection).delete()
-        detail = await self.detail_of(group) if remaining else None
-        change = await _membership_change(group_id, detail, user_id)
+                detail = None
+            change = await _membership_change(group_id, detail, user_id, connection)
         await self._events.publish(
             Event("group.user.leave", change, frozenset(remaining) | {user_id})
         )
         return change
 
     async def add_member(self, group_id: UUID, user_id: UUID, new_id: UUID) -> dict[str, Any]:
-        group = await self._group_owned_by(group_id, user_id)
-        await _require_users([new_id], "recipientId")
-        if await _is_member(group_id, new_id):
-            raise Conflict("That user is already a member.", code="already_member")
-        await GroupMember.create(group_id=group_id, user_id=new_id)
-        detail = await self.detail_of(group)
-        change = await _membership_change(group_id, detail, new_id)
+        async with in_transaction() as connection:
+            await self._lock(connection, group_id, user_id, owner=True)
+            await _require_users([new_id], "recipientId", connection)
+            if await _is_member(group_id, new_id, connection):
+                raise Conflict("That user is already a member.", code="already_member")
+            await GroupMember.create(group_id=group_id, user_id=new_id, using_db=connection)
+            detail = await self._detail(group_id, connection)
+            change = await _membership_change(group_id, detail, new_id, connection)
         await self._events.publish(Event("group.user.add", change, _ids(detail)))
         return change
 
     async def remove_member(self, group_id: UUID, user_id: UUID, member_id: UUID) -> dict[str, Any]:
-        group = await self._group_owned_by(group_id, user_id)
-        if member_id == user_id:
-            raise Conflict("The owner leaves through /leave.", code="owner_cannot_be_removed")
-        removed = await GroupMember.filter(group_id=group_id, user_id=member_id).delete()
-        if not removed:
-            raise NotFound("That user is not a member.", code="member_not_found")
-        detail = await self.detail_of(group)
-        change = await _membership_change(group_id, detail, member_id)
+        async with in_transaction() as connection:
+            await self._lock(connection, group_id, user_id, owner=True)
+            if member_id == user_id:
+                raise Conflict("The owner leaves through /leave.", code="owner_cannot_be_removed")
+            removed = (
+                await GroupMember.filter(group_id=group_id, user_id=member_id)
+                .using_db(connection)
+                .delete()
+            )
+            if not removed:
+                raise NotFound("That user is not a member.", code="member_not_found")
+            detail = await self._detail(group_id, connection)
+            change = await _membership_change(group_id, detail, member_id, connection)
         await self._events.publish(Event("group.user.remove", change, _ids(detail) | {member_id}))
         return change
 
@@ -210,18 +234,52 @@ class GroupService:
 
     # ---- helpers
 
-    async def detail_of(self, group: Group) -> dict[str, Any]:
-        users = await User.filter(
-            id__in=Subquery(GroupMember.filter(group_id=group.id).values("user_id"))
+    async def _detail(
+        self, group_id: UUID, connection: BaseDBAsyncClient | None = None
+    ) -> dict[str, Any] | None:
+        """The group as its members see it; None when there is no such group.
+
+        One statement reads the group with its members, so the owner it names is one of them
+        even while a transfer and a departure commit around it.
+        """
+        memberships = (
+            await GroupMember.filter(group_id=group_id)
+            .using_db(connection)
+            .select_related("group", "user")
         )
+        if not memberships:  # a group always has a member: the last to leave deletes it
+            return None
+        group = memberships[0].group
+        users = sorted((m.user for m in memberships), key=lambda u: u.username)
         owner = next(u for u in users if u.id == group.owner_id)
         return GroupDetail(
             id=group.id,
             title=group.title,
             owner=PublicUser.model_validate(owner),
-            users=[PublicUser.model_validate(u) for u in sorted(users, key=lambda u: u.username)],
+            users=[PublicUser.model_validate(u) for u in users],
             created_at=group.created_at,
         ).dump()
+
+    async def _lock(
+        self, connection: BaseDBAsyncClient, group_id: UUID, user_id: UUID, owner: bool = False
+    ) -> Group:
+        """Lock the group's row until `connection`'s transaction ends, then check that `user_id`
+        is a member (and, with `owner`, its owner) as of now.
+
+        FOR NO KEY UPDATE: it keeps other group changes out but not message sends, whose
+        foreign key needs only a key-share lock on the row.
+        """
+        group = (
+            await Group.filter(id=group_id)
+            .using_db(connection)
+            .select_for_update(no_key=True)
+            .first()
+        )
+        if group is None or not await _is_member(group_id, user_id, connection):
+            raise _missing_group()
+        if owner and group.owner_id != user_id:
+            raise Forbidden("Only the group's owner can do this.", code="not_owner")
+        return group
 
     async def _group_of_member(self, group_id: UUID, user_id: UUID) -> Group:
         group = await Group.filter(id=group_id, members__user_id=user_id).first()
@@ -229,21 +287,23 @@ class GroupService:
             raise _missing_group()
         return group
 
-    async def _group_owned_by(self, group_id: UUID, user_id: UUID) -> Group:
-        group = await self._group_of_member(group_id, user_id)
-        if group.owner_id != user_id:
-            raise Forbidden("Only the group's owner can do this.", code="not_owner")
-        return group
+
+async def _is_member(
+    group_id: UUID, user_id: UUID, connection: BaseDBAsyncClient | None = None
+) -> bool:
+    return (
+        await GroupMember.filter(group_id=group_id, user_id=user_id).using_db(connection).exists()
+    )
 
 
-async def _is_member(group_id: UUID, user_id: UUID) -> bool:
-    return await GroupMember.exists(group_id=group_id, user_id=user_id)
-
-
-async def _require_users(user_ids: list[UUID], field: str) -> None:
+async def _require_users(
+    user_ids: list[UUID], field: str, connection: BaseDBAsyncClient | None = None
+) -> None:
     if not user_ids:
         return
-    found = set(await User.filter(id__in=user_ids).values_list("id", flat=True))
+    found = set(
+        await User.filter(id__in=user_ids).using_db(connection).values_list("id", flat=True)
+    )
     missing = [u for u in user_ids if u not in found]
     if missing:
         raise ValidationFailed(
@@ -254,9 +314,12 @@ async def _require_users(user_ids: list[UUID], field: str) -> None:
 
 
 async def _membership_change(
-    group_id: UUID, detail: dict[str, Any] | None, user_id: UUID
+    group_id: UUID,
+    detail: dict[str, Any] | None,
+    user_id: UUID,
+    connection: BaseDBAsyncClient,
 ) -> dict[str, Any]:
-    user = await User.get(id=user_id)
+    user = await User.get(id=user_id, using_db=connection)
     return MembershipChange(
         group=detail, group_id=group_id, user=PublicUser.model_validate(user)
     ).dump()
