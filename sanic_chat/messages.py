@@ -709,18 +709,28 @@ class MessageStore:
         """Apply `changes` to `message` as the next change in the order; False, changing
         nothing, when it was deleted since it was read.
 
-        The update checks `deleted_at` itself: a check before it would let an edit that read
-        the message before a delete committed write the deleted text back, after the delete.
+        The row is locked and checked before a position is taken: a check before the
+        transaction would let an edit that read the message before a delete committed write
+        the deleted text back, after the delete; and a change that takes a position it then
+        does not use leaves a hole the cursor stream must wait out.
         """
         async with in_transaction() as connection:
+            # `.only(...).first()`: Tortoise drops FOR UPDATE from exists() and values().
+            live = (
+                await self.model.filter(id=message.id, deleted_at=None)
+                .select_for_update(no_key=True)
+                .only("id")
+                .using_db(connection)
+                .first()
+            )
+            if live is None:
+                return False
             position = await next_position(connection)
-            changed = await (
-                self.model.filter(id=message.id, deleted_at=None)
+            await (
+                self.model.filter(id=message.id)
                 .using_db(connection)
                 .update(seq=position, **changes)
             )
-        if not changed:
-            return False
         for name, value in changes.items():
             setattr(message, name, value)
         message.seq = position
