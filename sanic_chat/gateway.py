@@ -44,6 +44,8 @@ log = logging.getLogger("sanic_chat.gateway")
 MAX_FRAME_BYTES = 64 * 1024
 # How long a stopping worker waits for its clients to take the 1001 close.
 CLOSE_SECONDS = 5.0
+# RFC 6455 "Try Again Later": the handshake needed the database and it did not answer.
+CLOSE_TRY_AGAIN = 1013
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +161,16 @@ async def websocket(request: Request, ws: Any) -> None:
         await ws.close(CLOSE_BAD_REQUEST, "since must be a cursor received from this server")
         return
 
+    try:
+        ready = await _ready_data(app, user.id)
+    except ChatError as exc:  # e.g. the token's user was deleted since it was checked
+        await ws.close(CLOSE_UNAUTHORIZED, exc.detail or exc.title)
+        return
+    except Exception as exc:  # the database is away: the client should retry
+        log.warning("WebSocket handshake failed: %r", exc)
+        await ws.close(CLOSE_TRY_AGAIN, "temporarily unavailable, reconnect")
+        return
     connection = Connection(ws, user.id)
-    ready = await _ready_data(app, user.id)
     if since is not None:
         connection.hold_live_events()
     # From here on, live events for this user reach the connection (or its hold).
@@ -170,7 +180,12 @@ async def websocket(request: Request, ws: Any) -> None:
     try:
         connection.send(encode_frame("ready", ready))
         if since is not None:
-            await _replay(app, connection, since)
+            try:
+                await _replay(app, connection, since)
+            except Exception as exc:  # the database is away: nothing was skipped, retry
+                log.warning("resume failed: %r", exc)
+                connection.close_soon(CLOSE_TRY_AGAIN, "temporarily unavailable, reconnect")
+                return
         counted = True
         if await app.ctx.broker.connected(user.id):
             await _announce_presence(app, user.id, "online")
