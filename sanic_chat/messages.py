@@ -208,18 +208,29 @@ def send_statement(
         "  WHERE o.author_id = draft.author AND o.client_id = draft.client_id)"
         for other in other_tables
     )
+    # A retry of a message stored before this statement began (or sent twice in one batch)
+    # takes no position: a position with no row is a hole the cursor stream must wait out.
+    # One racing this statement still meets ON CONFLICT below.
+    retried = (
+        f'EXISTS (SELECT 1 FROM "{table}" t'
+        "  WHERE t.author_id = draft.author AND t.client_id = draft.client_id)"
+        " OR EXISTS (SELECT 1 FROM draft earlier WHERE earlier.n < draft.n"
+        "  AND earlier.author = draft.author AND earlier.client_id = draft.client_id)"
+    )
     return (
         "WITH draft AS ("
         "  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[],"
         "  $5::timestamptz[]) WITH ORDINALITY"
         "  AS draft(room, author, content, client_id, created_at, n)"
         "), checked AS MATERIALIZED ("
-        f"  SELECT draft.*, ARRAY({members}) AS members, ({reused or 'false'}) AS reused"
+        f"  SELECT draft.*, ARRAY({members}) AS members, ({reused or 'false'}) AS reused,"
+        f"  ({retried}) AS retried"
         "  FROM draft"
         "), position AS MATERIALIZED ("
         f"  SELECT nextval('{SEQUENCE}') AS id, admitted.*"
         f"  FROM pg_advisory_xact_lock({ORDER_LOCK}), ("
-        "    SELECT * FROM checked WHERE author = ANY(members) AND NOT reused"
+        "    SELECT * FROM checked"
+        "    WHERE author = ANY(members) AND NOT reused AND NOT retried"
         "    ORDER BY n OFFSET 0"
         "  ) AS admitted"
         "), inserted AS ("
