@@ -57,27 +57,28 @@ class Connection:
         self.user_id = user_id
         self._queue: asyncio.Queue[str] = asyncio.Queue(queue_frames)
         self._held: list[Outgoing] | None = None
+        self._replayed_up_to = 0
         self._queue_frames = queue_frames
         self.closing = False
 
     # While a resuming client's missed events are replayed, live events are held back, then
-    # released without the ones the replay already covered.
+    # released without the ones the replay already covered. The replay read the database, which
+    # may be ahead of this worker's cursor stream: the stream's events up to the replay's last
+    # cursor are covered too when they come later, so they are skipped from then on as well.
     def hold_live_events(self) -> None:
         self._held = []
 
     def release_live_events(self, replayed_up_to: int | None) -> None:
         held, self._held = self._held or [], None
+        if replayed_up_to is not None:
+            self._replayed_up_to = replayed_up_to
         for outgoing in held:
-            already_sent = (
-                outgoing.cursor is not None
-                and replayed_up_to is not None
-                and outgoing.cursor <= replayed_up_to
-            )
-            if not already_sent:
-                self.send(outgoing.frame)
+            self.offer(outgoing)
 
     def offer(self, outgoing: Outgoing) -> None:
         """Queue a live event frame (or hold it during a replay)."""
+        if outgoing.cursor is not None and outgoing.cursor <= self._replayed_up_to:
+            return
         if self._held is not None:
             if len(self._held) >= self._queue_frames:
                 self.close_soon(CLOSE_TOO_SLOW, "too many events while resuming")

@@ -183,6 +183,26 @@ async def test_a_change_no_event_announced_is_delivered_from_the_database(
             await alice_ws.ws.close()
 
 
+async def test_a_resume_ahead_of_the_worker_is_not_sent_again_when_the_worker_catches_up(
+    server_env, tmp_path, database_url
+):
+    """A resume reads the database, which can be ahead of the worker's own stream of events
+    (here: a change no event announced yet). When the stream catches up, the connection must
+    not get what its replay already gave it."""
+    with live_server(server_env, cwd=tmp_path) as server:
+        async with httpx.AsyncClient(base_url=server.http) as http:
+            alice, bob = await register(http, "alice"), await register(http, "bob")
+            group_id = await new_group(http, alice, bob)
+            before = await post_message(http, bob, group_id, "seen")
+            unseen = await store_silently(database_url, group_id, bob["id"], "replayed")
+            resumed = await connect(server, alice["token"], since=str(before["id"]))
+            replayed = await resumed.next_of("group.message.create")
+            assert (replayed["data"]["id"], replayed["cursor"]) == (unseen, str(unseen))
+            # The worker finds the change itself within a second or so: not for this client.
+            await resumed.nothing_of("group.message.create", within=3)
+            await resumed.ws.close()
+
+
 async def store_silently(database_url: str, group_id: str, author_id: str, content: str) -> int:
     """Store a message as the service does (position under the order lock), publishing nothing."""
     import asyncpg
