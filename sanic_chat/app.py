@@ -21,6 +21,7 @@ from .jsoncodec import dumps_bytes, loads
 from .logs import configure_logging, redact_tokens_in_logs
 from .openapi import configure_openapi
 from .plugins import build_plugin_manager
+from .request_heads import install_request_head_check
 
 # Bodies above this are refused with 413 before they are read.
 MAX_REQUEST_BYTES = 1 << 20
@@ -59,6 +60,7 @@ def create_app(
 
     install_error_handler(app)
     install_security_headers(app)
+    install_request_head_check(app)
     configure_openapi(app, title="sanic-chat", version=__version__)
     # PostgreSQL gets its schema from the migrations; the embedded SQLite from the models.
     install_orm(app, settings, collect_model_modules(manager))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StrictInt, StrictStr, model_validator
 from sanic import Request, Sanic
 
 from .awaitables import await_all, first_answer
@@ -55,8 +55,9 @@ class CommandContext:
 CommandHandler = Callable[[CommandContext, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
-# Refs are echoed as given; JSON parsers read integers beyond 64 bits as floats.
-Ref = str | Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+# Refs are echoed as given; JSON parsers read integers beyond 64 bits as floats. Strict types:
+# `true` or `1.0` would otherwise come back as `1`.
+Ref = StrictStr | Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
 
 
 class CommandFrame(BaseModel):
