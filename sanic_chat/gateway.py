@@ -21,7 +21,7 @@ from sanic import Request, Sanic
 from .awaitables import await_all, first_answer
 from .broker import Broker, LocalBroker, RedisBroker
 from .config import ConfigError
-from .errors import BadRequest, ChatError, NotFound, problem_body
+from .errors import BadRequest, ChatError, NotFound, unexpected_error_problem
 from .events import Event
 from .hub import (
     CLOSE_BAD_REQUEST,
@@ -244,9 +244,9 @@ async def _answer(app: Sanic, connection: Connection, raw: str | bytes) -> str:
         return _reply("ack", ref, "data", result)
     except ChatError as exc:
         return _reply("error", ref, "error", exc.to_problem())
-    except Exception:
-        log.exception("WebSocket command failed")
-        return _reply("error", ref, "error", problem_body(500, ChatError.title, ChatError.code))
+    except Exception as exc:
+        problem, _ = unexpected_error_problem(exc, "a WebSocket command")
+        return _reply("error", ref, "error", problem)
 
 
 def _reply(frame_type: str, ref: str | int | None, key: str, value: Any) -> str:

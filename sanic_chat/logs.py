@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import re
 
+from .errors import is_database_outage
+
 log = logging.getLogger("sanic_chat")
 
 # Loggers whose handlers write the service's log: Sanic's and ours (children propagate to them).
@@ -36,9 +38,24 @@ def configure_logging(level: int = logging.INFO) -> None:
     handler.setFormatter(
         logging.Formatter("%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
     )
-    log.addHandler(handler)
+    # asyncpg logs too (its pool reconnecting during an outage): in our format, not bare.
+    for logger in (log, logging.getLogger("asyncpg")):
+        logger.addHandler(handler)
+        logger.propagate = False
     log.setLevel(level)
-    log.propagate = False
+    logging.getLogger("asyncpg.pool").addFilter(OutageWithoutTraceback())
+
+
+class OutageWithoutTraceback(logging.Filter):
+    """One line, not a traceback, each time asyncpg's pool fails to reconnect to a database
+    that is down: the outage is expected and already answered with 503s."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and is_database_outage(error):
+            record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
 
 
 def redact_tokens(text: str) -> str:
