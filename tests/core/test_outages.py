@@ -4,6 +4,9 @@ stopped, started and cut off while a live server uses them."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 
 import asyncpg
@@ -11,7 +14,6 @@ import httpx
 import pytest
 
 from sanic_chat.messages import ORDER_LOCK
-from tests.database import migrated_database
 from tests.live import connect, live_server, new_group, register
 from tests.problem import assert_problem
 from tests.services import own_postgres, own_redis
@@ -33,18 +35,30 @@ def redis_instance(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-async def outage_database(postgres):
-    async with migrated_database(postgres.url, "sanic_chat_outage") as url:
-        yield url
+def outage_database(postgres):
+    """The throwaway cluster's own database, migrated by `sanic-chat db upgrade`.
+
+    In a process of its own: aerich trusts Tortoise's global state, which the in-process tests
+    that ran before this module have left behind.
+    """
+    result = subprocess.run(
+        [sys.executable, "-m", "sanic_chat", "db", "upgrade"],
+        env={**os.environ, **settings_env(postgres.url)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return postgres.url
+
+
+def settings_env(database_url: str) -> dict[str, str]:
+    return {"DATABASE_URL": database_url, **{k: str(v) for k, v in TEST_SETTINGS.items()}}
 
 
 @pytest.fixture(scope="module")
 def server(outage_database, redis_instance, tmp_path_factory):
-    env = {
-        "DATABASE_URL": outage_database,
-        "REDIS_URL": redis_instance.url,
-        **{name: str(value) for name, value in TEST_SETTINGS.items()},
-    }
+    env = {**settings_env(outage_database), "REDIS_URL": redis_instance.url}
     with live_server(env, cwd=tmp_path_factory.mktemp("server")) as running:
         yield running
 
