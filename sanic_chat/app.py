@@ -16,11 +16,13 @@ from .db import collect_model_modules, install_orm
 from .errors import install_error_handler
 from .events import EventBus
 from .gateway import collect_commands, install_gateway
+from .headers import install_security_headers
 from .health import health_blueprint
 from .jsoncodec import dumps_bytes, loads
-from .logs import configure_logging
+from .logs import configure_logging, redact_tokens_in_logs
 from .openapi import configure_openapi
 from .plugins import build_plugin_manager
+from .request_heads import install_request_head_check
 
 # Bodies above this are refused with 413 before they are read.
 MAX_REQUEST_BYTES = 1 << 20
@@ -46,6 +48,7 @@ def create_app(
     manager = build_plugin_manager(settings, plugins)
 
     app = Sanic(name or f"sanic_chat_{next(_app_numbers)}", dumps=dumps_bytes, loads=loads)
+    redact_tokens_in_logs()
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     app.config.CORS_ORIGINS = ",".join(settings.cors_origins)
     app.config.CORS_SUPPORTS_CREDENTIALS = bool(settings.cors_origins) and (
@@ -57,6 +60,8 @@ def create_app(
     app.ctx.changes = ChangeLog()
 
     install_error_handler(app)
+    install_security_headers(app)
+    install_request_head_check(app)
     configure_openapi(app, title="sanic-chat", version=__version__)
     # PostgreSQL gets its schema from the migrations; the embedded SQLite from the models.
     install_orm(app, settings, collect_model_modules(manager))

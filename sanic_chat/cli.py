@@ -87,7 +87,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=settings.port,
         workers=settings.workers,
         dev=args.dev,
-        access_log=args.dev,
+        access_log=args.dev or None,  # else Sanic's SANIC_ACCESS_LOG decides
         backlog=LISTEN_BACKLOG,
     )
     Sanic.serve(primary=app, app_loader=loader)

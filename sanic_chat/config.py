@@ -23,6 +23,23 @@ DEFAULT_DATABASE_URL = "sqlite://sanic-chat.sqlite3"
 DATABASE_SCHEMES = {"postgres", "postgresql", "sqlite"}
 MIN_SECRET_BYTES = 32
 GENERATED_SECRETS = ("JWT_ACCESS_SECRET", "REFRESH_TOKEN_SECRET")
+# A random secret of 32 characters or more uses far more distinct characters than this (even a
+# hexadecimal one uses ~14 of its 16); fewer means a pattern a person typed.
+MIN_SECRET_DISTINCT_CHARACTERS = 8
+# Placeholders this project has published (docker-compose.yml, README): anyone can sign tokens
+# with them. A test reads the repository's files and checks every value they show is refused.
+PUBLISHED_SECRETS = frozenset(
+    {
+        "change-me-access-secret",
+        "change-me-refresh-secret",
+        "change-me-access-secret-at-least-32-bytes",
+        "change-me-refresh-secret-at-least-32-bytes",
+        "test-access-secret-0123456789abcdef",
+        "test-refresh-secret-0123456789abcdef",
+        "a-secret-of-at-least-thirty-two-bytes",
+    }
+)
+HOW_TO_GENERATE = "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
 
 
 class ConfigError(Exception):
@@ -88,10 +105,9 @@ class Settings(BaseSettings):
 
     @field_validator("jwt_access_secret", "refresh_token_secret")
     @classmethod
-    def _long_enough(cls, value: str) -> str:
-        # RFC 7518 3.2: an HS256 key shorter than the hash is weak (PyJWT warns as well).
-        if value and len(value.encode()) < MIN_SECRET_BYTES:
-            raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes")
+    def _strong(cls, value: str) -> str:
+        if value:
+            _refuse_weak_secret(value)
         return value
 
     @field_validator("redis_url")
@@ -131,6 +147,25 @@ class Settings(BaseSettings):
         parts = urlsplit(self.database_url)
         where = f"{parts.hostname or ''}:{parts.port or ''}{parts.path}"
         return "sanic-chat:" + hashlib.sha256(where.encode()).hexdigest()[:16]
+
+
+def _refuse_weak_secret(value: str) -> None:
+    """Raise ValueError if anyone could guess `value`: it signs every token of the service."""
+    if value in PUBLISHED_SECRETS:
+        raise ValueError(f"is a placeholder published with sanic-chat; {HOW_TO_GENERATE}")
+    # RFC 7518 3.2: an HS256 key shorter than the hash is weak (PyJWT warns as well).
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes; {HOW_TO_GENERATE}")
+    if not value.strip():
+        raise ValueError(f"is only whitespace; {HOW_TO_GENERATE}")
+    distinct = len(set(value))
+    if distinct < MIN_SECRET_DISTINCT_CHARACTERS:
+        raise ValueError(
+            f"uses only {distinct} distinct characters, too easy to guess; {HOW_TO_GENERATE}"
+        )
+    # `value` occurs inside itself doubled, off its start, only if it repeats a shorter string.
+    if value in (value + value)[1:-1]:
+        raise ValueError(f"repeats a shorter sequence, too easy to guess; {HOW_TO_GENERATE}")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -8,13 +8,18 @@ same object under `error`.
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
+import asyncpg
 from pydantic import BaseModel, Field
 from sanic import Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
+from tortoise.exceptions import BaseORMException, DBConnectionError
 
 log = logging.getLogger("sanic_chat")
 
@@ -96,6 +101,79 @@ class Unavailable(ChatError):
     status, code, title = 503, "unavailable", "Service unavailable"
 
 
+# How long a client should wait before retrying after an outage.
+RETRY_AFTER_SECONDS = 5
+
+
+class DatabaseUnavailable(Unavailable):
+    code, title = "database_unavailable", "Database unavailable"
+
+    def __init__(self, detail: str = "The database does not answer; retry shortly.") -> None:
+        super().__init__(detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+# PostgreSQL's "connection exception" class, and the server shutting down or starting up
+# (57P01 is also what pg_terminate_backend sends).
+_CONNECTION_SQLSTATE_CLASS = "08"
+_SHUTDOWN_SQLSTATES = {"57P01", "57P02", "57P03"}
+_NETWORK_ERRNOS = {
+    errno.ECONNREFUSED,
+    errno.ECONNRESET,
+    errno.ECONNABORTED,
+    errno.EPIPE,
+    errno.EHOSTUNREACH,
+    errno.ENETUNREACH,
+    errno.ETIMEDOUT,
+}
+
+
+def is_database_outage(exception: BaseException) -> bool:
+    """Did this fail because PostgreSQL cannot be reached, rather than because of a bug?
+
+    Looks at the exception and, through Tortoise's and asyncpg's wrappers, at its causes: a
+    refused or lost connection, a pool that cannot connect, a terminated backend.
+    """
+    for error in _database_chain(exception):
+        sqlstate = getattr(error, "sqlstate", None)
+        if isinstance(error, asyncpg.PostgresError) and isinstance(sqlstate, str):
+            if sqlstate.startswith(_CONNECTION_SQLSTATE_CLASS) or sqlstate in _SHUTDOWN_SQLSTATES:
+                return True
+        elif isinstance(error, DBConnectionError | socket.gaierror):
+            return True
+        elif isinstance(error, asyncpg.InterfaceError) and "connection is closed" in str(error):
+            return True
+        elif isinstance(error, OSError) and error.errno in _NETWORK_ERRNOS:
+            return True
+    return False
+
+
+def _database_chain(exception: BaseException) -> Iterator[BaseException]:
+    # Only the database layers' own wrappers are followed: a Redis client's error caused by a
+    # refused connection is not a database outage.
+    error: BaseException | None = exception
+    while error is not None:
+        yield error
+        if not isinstance(error, BaseORMException | asyncpg.PostgresError | asyncpg.InterfaceError):
+            return
+        error = error.__cause__ or error.__context__
+
+
+def unexpected_error_problem(exception: Exception, where: str) -> tuple[dict[str, Any], dict]:
+    """The problem document and headers for an exception that is not a ChatError.
+
+    REST and WebSocket commands both answer with it: a database outage is a 503 the client can
+    retry; anything else is a bug, logged with its traceback and answered with a bare 500.
+    """
+    if is_database_outage(exception):
+        log.warning(
+            "database unavailable on %s: %s: %s", where, type(exception).__name__, exception
+        )
+        error = DatabaseUnavailable()
+        return error.to_problem(), error.headers
+    log.error("Unhandled error on %s", where, exc_info=exception)
+    return problem_body(500, ChatError.title, ChatError.code), {}
+
+
 def problem_body(
     status: int,
     title: str,
@@ -132,6 +210,7 @@ _SANIC_CODES = {
     408: "request_timeout",
     413: "payload_too_large",
     416: "range_not_satisfiable",
+    426: "upgrade_required",
     503: "unavailable",
 }
 
@@ -139,18 +218,17 @@ _SANIC_CODES = {
 def _handle(request: Request, exception: Exception) -> HTTPResponse:
     if isinstance(exception, ChatError):
         return problem_response(exception.to_problem(), exception.headers)
+    where = f"{request.method} {request.path}"
     if isinstance(exception, SanicException):
         status = exception.status_code
         if status >= 500:
-            log.exception("Unhandled error on %s %s", request.method, request.path)
-            return problem_response(problem_body(500, ChatError.title, ChatError.code))
+            return problem_response(*unexpected_error_problem(exception, where))
         title = str(exception) or "Error"
         code = _SANIC_CODES.get(status, "error")
         if status == 400 and "json" in title.lower():
             code, title = "malformed_json", "Malformed JSON body"
         return problem_response(problem_body(status, title, code), dict(exception.headers or {}))
-    log.error("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
-    return problem_response(problem_body(500, ChatError.title, ChatError.code))
+    return problem_response(*unexpected_error_problem(exception, where))
 
 
 def install_error_handler(app: Sanic) -> None:

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StrictInt, StrictStr, model_validator
 from sanic import Request, Sanic
 
 from .awaitables import await_all, first_answer
 from .broker import Broker, LocalBroker, RedisBroker
 from .config import ConfigError
-from .errors import BadRequest, ChatError, NotFound, problem_body
+from .errors import BadRequest, ChatError, NotFound, unexpected_error_problem
 from .events import Event
 from .hub import (
     CLOSE_BAD_REQUEST,
@@ -60,8 +60,9 @@ class CommandContext:
 CommandHandler = Callable[[CommandContext, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
-# Refs are echoed as given; JSON parsers read integers beyond 64 bits as floats.
-Ref = str | Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+# Refs are echoed as given; JSON parsers read integers beyond 64 bits as floats. Strict types:
+# `true` or `1.0` would otherwise come back as `1`.
+Ref = StrictStr | Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
 
 
 class CommandFrame(BaseModel):
@@ -288,9 +289,9 @@ async def _answer(app: Sanic, connection: Connection, raw: str | bytes) -> str:
         return _reply("ack", ref, "data", result)
     except ChatError as exc:
         return _reply("error", ref, "error", exc.to_problem())
-    except Exception:
-        log.exception("WebSocket command failed")
-        return _reply("error", ref, "error", problem_body(500, ChatError.title, ChatError.code))
+    except Exception as exc:
+        problem, _ = unexpected_error_problem(exc, "a WebSocket command")
+        return _reply("error", ref, "error", problem)
 
 
 def _reply(frame_type: str, ref: str | int | None, key: str, value: Any) -> str:

@@ -16,6 +16,7 @@ in one statement (`Batcher`), so the lock costs one commit per batch, not one pe
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from datetime import datetime, timezone
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from sanic import Sanic
 from tortoise import Tortoise, fields
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
@@ -49,10 +50,29 @@ ORDER_LOCK = 7_316_001
 # The largest id a message can have (ids are bigint positions from SEQUENCE, from 1).
 LAST_ID = 2**63 - 1
 
+# What draws nothing: controls, format characters (zero-width spaces and joiners, U+2060,
+# U+FEFF, ...), separators, combining marks without a base, and letters that render blank.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+
+
+def _something_visible(content: str) -> str:
+    if all(
+        char in _BLANK_LETTERS or unicodedata.category(char) in _INVISIBLE_CATEGORIES
+        for char in content
+    ):
+        raise ValueError("Content must contain at least one visible character")
+    return content
+
+
 MessageContent = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CONTENT_CHARS),
-    Field(description=f"Text, 1-{MAX_CONTENT_CHARS} characters after trimming."),
+    AfterValidator(_something_visible),
+    Field(
+        description=f"Text, 1-{MAX_CONTENT_CHARS} characters after trimming, at least one of "
+        "them visible."
+    ),
 ]
 
 

@@ -25,6 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 DOCS_PREFIX = "/api/docs"
 ASSETS_URI = f"{DOCS_PREFIX}/assets"
 SWAGGER_PAGE = Path(__file__).with_name("swagger.html")
+SWAGGER_INIT = Path(__file__).with_name("swagger-init.js")
 
 ERROR_DESCRIPTIONS = {
     400: "Malformed request (unparsable JSON, bad id)",
@@ -130,6 +131,7 @@ def configure_openapi(app: Sanic, title: str, version: str) -> None:
         }
     )
     app.static(ASSETS_URI, assets, name="swagger_assets")
+    app.static(f"{DOCS_PREFIX}/swagger-init.js", SWAGGER_INIT, name="swagger_init")
     app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer", bearer_format="JWT")
 
     @app.get("/api", name="docs_redirect")

@@ -82,9 +82,7 @@ def auth_blueprint() -> Blueprint:
         token = body.refresh_token or request.cookies.get(COOKIE)
         if token:
             await service(request).logout(token)
-        response = empty()
-        response.delete_cookie(COOKIE, path=COOKIE_PATH)
-        return response
+        return refresh_cookie(empty(), request, "", max_age=0)
 
     return bp
 
@@ -98,13 +96,26 @@ def client_address(request: Request) -> str:
 
 
 def with_refresh_cookie(response: HTTPResponse, session: Session, request: Request) -> HTTPResponse:
+    return refresh_cookie(
+        response, request, session.refresh_token, max_age=session.refresh_expires_in
+    )
+
+
+def refresh_cookie(
+    response: HTTPResponse, request: Request, value: str, max_age: int
+) -> HTTPResponse:
+    """Set the refresh-token cookie; `max_age=0` clears it.
+
+    Setting and clearing share every attribute: over plain HTTP a browser ignores a Secure
+    cookie, so a Secure clearing cookie would leave a non-Secure sign-in cookie in place.
+    """
     response.add_cookie(
         COOKIE,
-        session.refresh_token,
+        value,
         path=COOKIE_PATH,
         httponly=True,
         samesite="Strict",
         secure=request.app.ctx.settings.cookie_secure,
-        max_age=session.refresh_expires_in,
+        max_age=max_age,
     )
     return response

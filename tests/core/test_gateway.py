@@ -139,3 +139,19 @@ async def test_oversize_frames_are_refused(server, http):
     with pytest.raises(websockets.ConnectionClosed) as closed:
         await client.frame()
     assert closed.value.rcvd.code == 1009
+
+
+async def test_refs_that_are_neither_strings_nor_integers_are_refused(server, http):
+    alice = await register(http, "alice")
+    client = await connect(server, alice["token"])
+    # JSON `true` and `1.0` are not the integer 1: echoing them as 1 would confuse the client.
+    for ref in (True, 1.0, 2.5, [1], {"id": 1}):
+        await client.ws.send(json.dumps({"type": "ping", "ref": ref}))
+        error = await client.next_of("ack", "error")
+        assert error["type"] == "error", ref
+        assert error["ref"] is None
+        assert error["error"]["status"] == 422
+        assert error["error"]["code"] == "validation_failed"
+        assert all(e["field"].startswith("frame.ref") for e in error["error"]["errors"])
+    assert (await client.command("ping", {}, ref=1))["ref"] == 1
+    await client.ws.close()

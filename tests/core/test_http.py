@@ -62,7 +62,9 @@ async def test_health_is_503_when_the_database_is_gone():
         DATABASE_URL="postgresql://postgres@127.0.0.1:1/nowhere", **TEST_SETTINGS
     )
     _, response = await create_app(settings).asgi_client.get("/api/health")
-    assert_problem(response, 503, "unavailable")
+    problem = assert_problem(response, 503, "database_unavailable")
+    assert problem["detail"] == "Not answering: database; retry shortly."  # no exception class
+    assert response.headers["retry-after"] == "5"
 
 
 async def test_docs_redirect_and_are_served_without_a_cdn(client):

@@ -324,3 +324,43 @@ async def test_another_plugin_can_authenticate_before_the_token_check(database_u
     assert_problem(response, 404, "user_not_found")
     _, response = await app.asgi_client.get("/api/user/me", headers={"x-api-key": "wrong"})
     assert_problem(response, 401, "missing_token")
+
+
+# ---- what token responses tell browsers and caches
+
+
+async def test_token_responses_are_never_stored_by_caches(client, register):
+    name = unique("nostore")
+    response = await register_body(
+        client, email=f"{name}@example.test", username=name, password=PASSWORD
+    )
+    assert response.status == 201
+    assert response.headers["cache-control"] == "no-store"
+    _, response = await client.post(
+        "/api/auth/login", json={"username": name, "password": PASSWORD}
+    )
+    assert response.status == 200
+    assert response.headers["cache-control"] == "no-store"
+    _, response = await client.post(
+        "/api/auth/refresh-token", json={"refreshToken": response.json["refreshToken"]}
+    )
+    assert response.status == 200
+    assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("secure", [False, True])
+async def test_logout_clears_the_cookie_with_logins_secure_flag(database_url, secure):
+    client = limited_app({"COOKIE_SECURE": secure}, database_url).asgi_client
+    name = unique("secure")
+    await register_body(client, email=f"{name}@example.test", username=name, password=PASSWORD)
+    _, login = await client.post("/api/auth/login", json={"username": name, "password": PASSWORD})
+    _, logout = await client.post(
+        "/api/auth/logout", json={"refreshToken": login.json["refreshToken"]}
+    )
+    assert logout.status == 204
+    set_cookie = login.headers["set-cookie"], logout.headers["set-cookie"]
+    for cookie in set_cookie:
+        assert cookie.startswith("refreshToken=")
+        attributes = {part.strip() for part in cookie.split(";")[1:]}
+        assert {"HttpOnly", "SameSite=Strict", "Path=/api/auth"} <= attributes
+        assert ("Secure" in attributes) == secure

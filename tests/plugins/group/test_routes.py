@@ -557,3 +557,26 @@ async def _account(client) -> dict[str, str]:
         "/api/auth/login", json={"username": name, "password": "long enough pw"}
     )
     return {"Authorization": f"Bearer {response.json['accessToken']}"}
+
+
+async def test_content_that_draws_nothing_is_refused_on_send_and_edit(client, register):
+    owner = await register("owner")
+    group = await make_group(client, owner)
+    sent = await send(client, owner, group["id"], "visible")
+    assert sent.status == 201
+    edit_uri = f"/api/group/{group['id']}/message/{sent.json['id']}"
+    invisible = [
+        "\u200b",  # zero-width space
+        "\u200c\u200d",  # zero-width non-joiner and joiner
+        "\u2060\ufeff",  # word joiner, byte-order mark
+        " \u200b\t\u3000\u200b\n",  # mixed with whitespace
+        "\u3164\u2800",  # Hangul filler, Braille blank: letters that render blank
+        "\u0301",  # a combining accent with nothing to sit on
+    ]
+    for content in invisible:
+        problem = assert_problem(await send(client, owner, group["id"], content), 422)
+        assert problem["errors"][0]["field"] == "body.content", content
+        _, response = await client.patch(edit_uri, json={"content": content}, headers=owner.headers)
+        assert assert_problem(response, 422)["errors"][0]["field"] == "body.content", content
+    for content in ("\u200bhi\u200b", "👍", "👨\u200d👩\u200d👧", "é", "\u05d0"):
+        assert (await send(client, owner, group["id"], content)).status == 201, content
