@@ -57,10 +57,6 @@ class Rejected(Exception):
     """The service refused a send for good (a 4xx): the drill's own mistake or a bug."""
 
 
-class _Dropped(Exception):
-    """The connection closed while a command waited for its answer."""
-
-
 def alive(servers: list[LiveServer]) -> list[LiveServer]:
     return [server for server in servers if server.process.poll() is None]
 
@@ -102,7 +98,9 @@ class Chatter:
         self.rejected: list[dict[str, Any]] = []
         self.resyncs = 0
         self.reconnects = 0
-        self._sends = itertools.count()
+        # Users start at different points of the four-send cycle of `talk`, so REST sends and
+        # conversation sends are spread over time rather than all in one round.
+        self._sends = itertools.count(first_server)
         self._refs = itertools.count()
         self._ws: Any = None
         self._connected = asyncio.Event()
@@ -160,16 +158,17 @@ class Chatter:
                 self._ws = None
                 for answer in self._answers.values():
                     if not answer.done():
-                        answer.set_exception(_Dropped())
+                        answer.set_result(None)  # the socket closed before the answer came
             self.seen.closes[self.seen.phase, ws.close_code or 1006] += 1
             self.reconnects += 1
 
     async def disconnect(self) -> None:
+        ws = self._ws
         if self._connection is not None:
             self._connection.cancel()
             await asyncio.gather(self._connection, return_exceptions=True)
-        if self._ws is not None:
-            await self._ws.close()
+        if ws is not None:
+            await ws.close()
 
     def _on_frame(self, frame: dict[str, Any]) -> None:
         kind = frame["type"]
@@ -236,10 +235,12 @@ class Chatter:
                 json.dumps({"type": f"{room.kind}.message.send", "ref": ref, "data": data})
             )
             frame = await asyncio.wait_for(answer, ACK_SECONDS)
-        except (websockets.ConnectionClosed, asyncio.TimeoutError, _Dropped):
+        except (websockets.ConnectionClosed, asyncio.TimeoutError):
             return None
         finally:
             self._answers.pop(ref, None)
+        if frame is None:
+            return None
         if frame["type"] == "ack":
             return frame["data"]
         problem = frame["error"]
@@ -318,9 +319,9 @@ class Chatter:
         while self._reloads:
             await asyncio.gather(*self._reloads)
 
-    def missed(self, stored: set[tuple[str, int]]) -> int:
-        got = set(self.deliveries) | self.reloaded
-        return len(stored - got)
+    def missed(self, stored: set[tuple[str, int]]) -> list[tuple[str, int]]:
+        return sorted(stored - set(self.deliveries) - self.reloaded)
 
-    def duplicated(self) -> int:
-        return sum(count - 1 for count in self.deliveries.values())
+    def duplicated(self) -> list[tuple[str, int]]:
+        """Each message delivered more than once, as often as it came again."""
+        return sorted(k for k, count in self.deliveries.items() for _ in range(count - 1))

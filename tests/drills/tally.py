@@ -88,7 +88,9 @@ class Report:
             missed, duplicated = chatter.missed(self._expected(chatter)), chatter.duplicated()
             if missed or duplicated:
                 failures.append(
-                    f"{chatter.account['username']}: {missed} missed, {duplicated} duplicated"
+                    f"{chatter.account['username']} (last cursor {chatter.cursor}):"
+                    f" {len(missed)} missed {missed[:5]},"
+                    f" {len(duplicated)} duplicated {duplicated[:5]}"
                 )
         errors = [*self.seen.rest, *self.seen.ws_errors, *self.seen.health]
         if any(500 in key for key in errors):
@@ -106,7 +108,7 @@ class Report:
             expected = self._expected(chatter)
             lines.append(
                 f"  {chatter.account['username']:<24}{len(chatter.rooms):>6}{len(expected):>10}"
-                f"{chatter.missed(expected):>8}{chatter.duplicated():>6}"
+                f"{len(chatter.missed(expected)):>8}{len(chatter.duplicated()):>6}"
                 f"{chatter.resyncs:>9}{chatter.reconnects:>12}"
             )
         for title, counts in (

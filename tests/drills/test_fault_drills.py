@@ -43,6 +43,8 @@ DRAIN_SECONDS = 60
 QUIET_SECONDS = 2
 RESUME_SECONDS = 60
 
+pytestmark = pytest.mark.drills
+
 
 @dataclass
 class Cluster:
@@ -132,9 +134,10 @@ async def test_fault_drill(name, drill_postgres, drill_redis, tmp_path, capsys):
         with live_server(env, cwd=tmp_path) as one, live_server(env, cwd=tmp_path) as two:
             cluster = Cluster(drill_postgres, drill_redis, [one, two], database_url)
             report = await run_drill(name, cluster, FAULTS[name])
+            failures = report.failures()
             with capsys.disabled():
-                print(f"\n{report.table()}")
-            assert not report.failures(), report.table()
+                print("\n" + "\n".join([report.table(), *failures]))
+            assert not failures, "\n".join([report.table(), *failures])
 
 
 async def run_drill(name: str, cluster: Cluster, fault: Fault) -> Report:
