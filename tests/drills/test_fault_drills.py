@@ -194,7 +194,7 @@ async def _chatters(
         chatter.connect()
     await asyncio.wait_for(asyncio.gather(*(c.wait_connected() for c in chatters)), 30)
     await chatters[0].send(group, "hello")
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     while any(chatter.cursor is None for chatter in chatters):
         assert time.monotonic() < deadline, "the first message did not reach every client"
         await asyncio.sleep(0.1)
