@@ -125,6 +125,7 @@ class Chatter:
     async def _open(self) -> Any:
         """A socket past its `ready` frame, on whichever server takes it."""
         while True:
+            ws = None
             try:
                 ws = await websockets.connect(
                     self._url(self._next_server()), max_size=2**22, open_timeout=ACK_SECONDS
@@ -135,6 +136,8 @@ class Chatter:
             except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
                 if isinstance(exc, websockets.ConnectionClosed):
                     self.seen.closes[self.seen.phase, exc.rcvd.code if exc.rcvd else 1006] += 1
+                if ws is not None:
+                    ws.transport.abort()  # opened but never ready: drop it, try again
                 await asyncio.sleep(RETRY_SECONDS)
 
     def connect(self) -> None:
