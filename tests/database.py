@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,8 +12,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from sanic_chat.config import load_settings
-from sanic_chat.db import upgrade
 from tests.settings import TEST_SETTINGS
 
 
@@ -30,7 +31,7 @@ async def migrated_database(server_url: str, prefix: str) -> AsyncIterator[str]:
         await admin.close()
     url = with_database(server_url, name)
     try:
-        await upgrade(load_settings(DATABASE_URL=url, **TEST_SETTINGS))
+        await apply_migrations(url)
         yield url
     finally:
         admin = await asyncpg.connect(server_url)
@@ -38,3 +39,26 @@ async def migrated_database(server_url: str, prefix: str) -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+async def apply_migrations(url: str) -> None:
+    """`sanic-chat db upgrade`, the command operators run, in a process of its own.
+
+    In the test process Tortoise's state is process-wide: once an app has shut down it stays
+    marked initialised with its connections closed, and a second migration in the same run
+    (a fault drill's own database) would fail on it.
+    """
+    env = {**os.environ, **{k: str(v) for k, v in TEST_SETTINGS.items()}, "DATABASE_URL": url}
+    upgrade = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "sanic_chat",
+        "db",
+        "upgrade",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await upgrade.communicate()
+    if upgrade.returncode != 0:
+        raise RuntimeError(f"sanic-chat db upgrade failed:\n{output.decode(errors='replace')}")

@@ -1,0 +1,128 @@
+"""A drill's figures: what was acknowledged, what the database holds, what each client got."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from tests.drills.chatters import Chatter, Observations, Room
+
+# The rooms' message tables and the column naming the room, by room kind.
+TABLES = {
+    "group": ("group_messages", "group_id"),
+    "conversation": ("conversation_messages", "conversation_id"),
+}
+
+
+@dataclass
+class Stored:
+    ids: dict[Room, set[tuple[str, int]]] = field(default_factory=dict)
+    by_client_id: Counter = field(default_factory=Counter)  # (author, clientId)
+    by_content: Counter = field(default_factory=Counter)  # (author, content): each sent once
+    client_ids: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return sum(len(ids) for ids in self.ids.values())
+
+
+async def read_stored(database_url: str, rooms: list[Room]) -> Stored:
+    stored = Stored()
+    connection = await asyncpg.connect(database_url)
+    try:
+        for room in rooms:
+            table, room_column = TABLES[room.kind]
+            rows = await connection.fetch(
+                f'SELECT id, author_id, client_id, content FROM "{table}"'
+                f' WHERE "{room_column}" = $1',
+                room.id,
+            )
+            stored.ids[room] = {(room.kind, row["id"]) for row in rows}
+            for row in rows:
+                stored.by_client_id[row["author_id"], row["client_id"]] += 1
+                stored.by_content[row["author_id"], row["content"]] += 1
+                stored.client_ids[str(row["client_id"])] = (room.kind, row["id"])
+    finally:
+        await connection.close()
+    return stored
+
+
+@dataclass
+class Report:
+    name: str
+    stored: Stored
+    chatters: list[Chatter]
+    seen: Observations
+
+    def _acknowledged(self) -> dict[str, tuple[str, int]]:
+        return {k: v for chatter in self.chatters for k, v in chatter.acknowledged.items()}
+
+    def totals(self) -> dict[str, int]:
+        acknowledged = self._acknowledged()
+        stored = self.stored
+        return {
+            "acknowledged sends": len(acknowledged),
+            "stored rows": stored.rows,
+            "duplicated rows (author+clientId)": sum(
+                n - 1 for n in stored.by_client_id.values() if n > 1
+            ),
+            "duplicated rows (author+content)": sum(
+                n - 1 for n in stored.by_content.values() if n > 1
+            ),
+            "acknowledged, not stored": sum(
+                1 for k, v in acknowledged.items() if stored.client_ids.get(k) != v
+            ),
+            "stored, never acknowledged": len(stored.client_ids.keys() - acknowledged.keys()),
+            "sends given up unacknowledged": sum(c.unacknowledged for c in self.chatters),
+            "sends refused (4xx)": sum(len(c.rejected) for c in self.chatters),
+        }
+
+    def _expected(self, chatter: Chatter) -> set[tuple[str, int]]:
+        return set().union(*(self.stored.ids[room] for room in chatter.rooms))
+
+    def failures(self) -> list[str]:
+        failures = [f"{name}: {count}" for name, count in list(self.totals().items())[2:] if count]
+        for chatter in self.chatters:
+            missed, duplicated = chatter.missed(self._expected(chatter)), chatter.duplicated()
+            if missed or duplicated:
+                failures.append(
+                    f"{chatter.account['username']} (last cursor {chatter.cursor}):"
+                    f" {len(missed)} missed {missed[:5]},"
+                    f" {len(duplicated)} duplicated {duplicated[:5]}"
+                )
+        errors = [*self.seen.rest, *self.seen.ws_errors, *self.seen.health]
+        if any(500 in key for key in errors):
+            failures.append("the service answered 500")
+        return failures
+
+    def table(self) -> str:
+        lines = [f"== fault drill: {self.name}"]
+        lines += [f"  {name:<36}{count:>8}" for name, count in self.totals().items()]
+        lines.append(
+            f"  {'client':<24}{'rooms':>6}{'expected':>10}{'missed':>8}"
+            f"{'dup':>6}{'resyncs':>9}{'reconnects':>12}"
+        )
+        for chatter in self.chatters:
+            expected = self._expected(chatter)
+            lines.append(
+                f"  {chatter.account['username']:<24}{len(chatter.rooms):>6}{len(expected):>10}"
+                f"{len(chatter.missed(expected)):>8}{len(chatter.duplicated()):>6}"
+                f"{chatter.resyncs:>9}{chatter.reconnects:>12}"
+            )
+        for title, counts in (
+            ("/api/health", self.seen.health),
+            ("REST sends", self.seen.rest),
+            ("WebSocket error frames", self.seen.ws_errors),
+            ("WebSocket closes", self.seen.closes),
+        ):
+            lines.append(f"  {title} by phase:")
+            phases: dict[str, list[str]] = {}
+            for (phase, *what), count in counts.items():
+                label = " ".join(str(part) for part in what if part is not None)
+                phases.setdefault(phase, []).append(f"{label} x{count}")
+            lines += [
+                f"    {phase:<8}{', '.join(sorted(parts))}" for phase, parts in phases.items()
+            ]
+        return "\n".join(lines)
