@@ -21,7 +21,7 @@ from sanic import Request, Sanic
 from .awaitables import await_all, first_answer
 from .broker import Broker, LocalBroker, RedisBroker
 from .config import ConfigError
-from .errors import BadRequest, ChatError, NotFound, unexpected_error_problem
+from .errors import BadRequest, ChatError, NotFound, is_database_outage, unexpected_error_problem
 from .events import Event
 from .hub import (
     CLOSE_BAD_REQUEST,
@@ -46,6 +46,7 @@ MAX_FRAME_BYTES = 64 * 1024
 CLOSE_SECONDS = 5.0
 # RFC 6455 "Try Again Later": the handshake needed the database and it did not answer.
 CLOSE_TRY_AGAIN = 1013
+CLOSE_INTERNAL_ERROR = 1011
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +168,8 @@ async def websocket(request: Request, ws: Any) -> None:
     except ChatError as exc:  # e.g. the token's user was deleted since it was checked
         await ws.close(CLOSE_UNAUTHORIZED, exc.detail or exc.title)
         return
-    except Exception as exc:  # the database is away: the client should retry
-        log.warning("WebSocket handshake failed: %r", exc)
-        await ws.close(CLOSE_TRY_AGAIN, "temporarily unavailable, reconnect")
+    except Exception as exc:
+        await ws.close(*_close_for(exc, "a WebSocket handshake"))
         return
     connection = Connection(ws, user.id)
     if since is not None:
@@ -183,9 +183,8 @@ async def websocket(request: Request, ws: Any) -> None:
         if since is not None:
             try:
                 await _replay(app, connection, since)
-            except Exception as exc:  # the database is away: nothing was skipped, retry
-                log.warning("resume failed: %r", exc)
-                connection.close_soon(CLOSE_TRY_AGAIN, "temporarily unavailable, reconnect")
+            except Exception as exc:  # nothing was skipped: the client resumes again
+                connection.close_soon(*_close_for(exc, "a resume"))
                 return
         counted = True
         if await app.ctx.broker.connected(user.id):
@@ -198,6 +197,15 @@ async def websocket(request: Request, ws: Any) -> None:
             await writer
         if counted:
             await _went_offline(app, user.id)
+
+
+def _close_for(exc: Exception, where: str) -> tuple[int, str]:
+    """How to close a socket whose handshake or resume failed on `exc` (logged here)."""
+    if is_database_outage(exc):
+        log.warning("database unavailable on %s: %r", where, exc)
+        return CLOSE_TRY_AGAIN, "temporarily unavailable, reconnect"
+    log.error("unhandled error on %s", where, exc_info=exc)
+    return CLOSE_INTERNAL_ERROR, "internal error"
 
 
 def _since(request: Request) -> int | bool | None:
