@@ -142,6 +142,10 @@ def is_database_outage(exception: BaseException) -> bool:
             return True
         elif isinstance(error, asyncpg.InterfaceError) and "connection is closed" in str(error):
             return True
+        elif isinstance(error, asyncpg.InternalClientError) and "in progress" in str(error):
+            # A pooled connection whose backend was terminated while it sat idle: asyncpg read
+            # the server's farewell out of turn and refuses the next statement this way.
+            return True
         elif isinstance(error, OSError) and error.errno in _NETWORK_ERRNOS:
             return True
     return False

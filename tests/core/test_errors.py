@@ -29,6 +29,10 @@ OUTAGES = [
     asyncpg.exceptions.CannotConnectNowError("the database system is shutting down"),
     asyncpg.exceptions.InterfaceError("cannot perform operation: connection is closed"),
     caused_by(OperationalError("wrapped"), asyncpg.exceptions.AdminShutdownError("gone")),
+    # Seen on the first statement through a pooled connection terminated while idle.
+    asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 12; another operation (2) is in progress"
+    ),
 ]
 BUGS = [
     ValueError("a bug"),
