@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import struct
 from typing import Any
 
 from sanic.http import Stage
@@ -109,6 +111,11 @@ class ChatProtocol(WebSocketProtocol):
             peer = self.transport.get_extra_info("peername")
             log.warning("dropping %s: it left %ss of writes unread", peer, self.write_timeout)
         if self.transport is not None:
+            # A reset, not a FIN: closing a socket whose peer does not read would leave the
+            # kernel holding its unsent bytes (and the peer unaware) until the probes give up.
+            sock = self.transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             # Not SanicProtocol.abort(): it forgets the transport, and writers waiting to
             # resume would then fail on None instead of seeing a closed connection.
             self.transport.abort()

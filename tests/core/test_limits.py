@@ -23,7 +23,7 @@ from websockets.client import ClientProtocol
 from websockets.frames import Close
 from websockets.uri import parse_uri
 
-from tests.live import LiveServer, connect, live_server, register
+from tests.live import LiveServer, connect, live_server, new_group, register
 
 WRITE_TIMEOUT = 2
 HANDSHAKE_TIMEOUT = 2
@@ -177,6 +177,34 @@ async def test_clients_that_do_not_read_are_cut_off_and_their_memory_returned(se
     again = await connect(server, accounts[0]["token"])
     assert (await again.command("ping", {}, 1))["type"] == "ack"
     await again.ws.close()
+
+
+async def test_a_member_that_does_not_read_its_events_is_cut_off(server, http):
+    """Sending nothing at all: the events of a busy room fill its socket, then its queue."""
+    sender, idle = await register(http, "sender"), await register(http, "idle")
+    group_id = await new_group(http, sender, idle)
+    client = RawClient(server, idle["token"], receive_buffer=4096)
+    talker = await connect(server, sender["token"])
+    content = "x" * 4000
+    try:
+        sent = 0
+        deadline = time.monotonic() + 60
+        while not client.hung_up() and time.monotonic() < deadline:
+            for ref in range(sent, sent + 50):
+                data = {"groupId": group_id, "content": content}
+                await talker.ws.send(
+                    json.dumps({"type": "group.message.send", "ref": ref, "data": data})
+                )
+            sent += 50
+            # Everyone else is served meanwhile: every answer comes back.
+            answers = 0
+            while answers < 50:
+                frame = await talker.frame(timeout=10)
+                answers += frame["type"] == "ack"
+        assert client.hung_up(), f"still connected after {sent} messages"
+    finally:
+        client.close()
+        await talker.ws.close()
 
 
 async def test_connections_per_user_are_capped(server, http):
