@@ -107,10 +107,9 @@ class ChatProtocol(WebSocketProtocol):
 
     def _writes_stalled(self) -> None:
         self._write_deadline = None
-        if self.transport is not None and not self.transport.is_closing():
+        if self.transport is not None:
             peer = self.transport.get_extra_info("peername")
             log.warning("dropping %s: it left %ss of writes unread", peer, self.write_timeout)
-        if self.transport is not None:
             # A reset, not a FIN: closing a socket whose peer does not read would leave the
             # kernel holding its unsent bytes (and the peer unaware) until the probes give up.
             sock = self.transport.get_extra_info("socket")
