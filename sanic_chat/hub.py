@@ -164,7 +164,11 @@ class Connection:
                 self._has_room.set()
             try:
                 await self.ws.send(frame)
-            except Exception:  # the connection is gone; its handler is being torn down
+            except Exception:
+                # The connection is gone and its handler is being torn down; nothing will be
+                # written any more, so nobody may wait for room (a replay would wait forever).
+                self.closing = True
+                self._drop_queue()
                 return
 
     async def finish(self) -> None:
