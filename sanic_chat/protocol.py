@@ -1,8 +1,10 @@
 """The connection protocol the server runs: Sanic's, with the bounds it lacks.
 
 - **Headers in time.** Sanic restarts its request timer on every byte received, so a client
-  sending one byte every few seconds held a connection (and an upgrade to WebSocket) forever.
-  Here the headers must be complete `HANDSHAKE_TIMEOUT` seconds after their first byte.
+  sending one byte every few seconds held a connection (and an upgrade to WebSocket) forever,
+  and a new connection could stay silent for its keep-alive timeout (two minutes). Here a
+  connection's first request must have its headers complete `HANDSHAKE_TIMEOUT` seconds after
+  the connection opened; a later one, that long after its first byte.
 - **Writes taken in time.** When a peer stops reading, its socket fills, the transport's write
   buffer passes its high-water mark and every write waits: Sanic's WebSocket `send`, `close` and
   keep-alive `ping` all wait for one lock that the blocked writer holds, with no timeout, so the
@@ -27,7 +29,7 @@ log = logging.getLogger("sanic_chat.protocol")
 
 
 class ChatProtocol(WebSocketProtocol):
-    __slots__ = ("_frames_task", "_write_deadline", "write_timeout")
+    __slots__ = ("_first_request", "_frames_task", "_write_deadline", "write_timeout")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -35,6 +37,9 @@ class ChatProtocol(WebSocketProtocol):
         # Sanic's REQUEST_TIMEOUT covers the headers only (stage REQUEST); the body and the
         # handler run under RESPONSE_TIMEOUT.
         self.request_timeout = settings.handshake_timeout
+        # Until the first bytes arrive, the connection waits for its first request's headers.
+        self.keep_alive_timeout = min(self.keep_alive_timeout, settings.handshake_timeout)
+        self._first_request = True
         self.write_timeout = settings.write_timeout
         # Sanic's close timeout: how long a closing WebSocket waits for its peer.
         self.websocket_timeout = settings.write_timeout
@@ -54,12 +59,15 @@ class ChatProtocol(WebSocketProtocol):
             self._receive_frames(data)
 
     def _receive_http(self, data: bytes) -> None:
-        # While headers are being read, bytes do not restart the clock; they did in Sanic.
+        # While headers are awaited, bytes do not restart the clock; they did in Sanic.
         http = getattr(self, "_http", None)
-        reading_headers = http is not None and http.stage is Stage.REQUEST
+        awaiting_headers = self._first_request or (http is not None and http.stage is Stage.REQUEST)
+        if self._first_request:
+            self._first_request = False
+            self.keep_alive_timeout = self.app.config.KEEP_ALIVE_TIMEOUT
         started = self._time
         super().data_received(data)
-        if reading_headers:
+        if awaiting_headers:
             self._time = started
 
     def _receive_frames(self, data: bytes) -> None:

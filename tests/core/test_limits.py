@@ -252,6 +252,19 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off(server):
     assert answer == b"" or answer.startswith(b"HTTP/1.1 408"), answer
 
 
+def test_a_connection_that_sends_nothing_is_closed(server):
+    """Sanic let a new connection stay silent for its keep-alive timeout, two minutes."""
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.settimeout(HANDSHAKE_TIMEOUT + 10)
+        started = time.monotonic()
+        try:
+            assert sock.recv(4096) == b""
+        except ConnectionResetError:
+            pass
+        elapsed = time.monotonic() - started
+    assert HANDSHAKE_TIMEOUT - 0.5 < elapsed < HANDSHAKE_TIMEOUT + 5, elapsed
+
+
 async def test_a_peer_that_does_not_answer_pings_is_dropped(server_env, tmp_path_factory):
     env = {**server_env, "WS_PING_INTERVAL": "1", "WS_PING_TIMEOUT": "1"}
     with live_server(env, cwd=tmp_path_factory.mktemp("pings")) as pinging:
