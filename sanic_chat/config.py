@@ -70,7 +70,8 @@ class Settings(BaseSettings):
     trace_plugins: bool = Field(False, alias="TRACE_PLUGINS")
 
     # What one client may hold (README, "Configuration"). Timeouts are in seconds.
-    # From a request's first byte to the end of its headers; also the WebSocket's token check.
+    # To send a request's headers (from the connection opening, for its first request); also
+    # bounds the WebSocket's token check.
     handshake_timeout: float = Field(10, alias="HANDSHAKE_TIMEOUT", gt=0, le=3600)
     # How long written bytes may sit unread in a full socket, and a close frame go unanswered.
     write_timeout: float = Field(20, alias="WRITE_TIMEOUT", gt=0, le=3600)
