@@ -41,7 +41,10 @@ async def run(options) -> dict:
     async with fresh_database() as database_url:
         users = await create_users(database_url, options.users)
         tokens = [access_token(user_id) for user_id in users]
-        with running_server(server_env(database_url)) as server:
+        # Many devices per user is the point here, beyond the per-user cap's default.
+        devices_per_user = -(-max(counts) // options.users)
+        env = server_env(database_url, WS_MAX_CONNECTIONS_PER_USER=str(devices_per_user))
+        with running_server(env) as server:
             (worker,) = worker_pids(server)
             for count in counts:
                 baseline = await _settled_rss(worker)

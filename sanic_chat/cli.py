@@ -68,6 +68,7 @@ def _serve(args: argparse.Namespace) -> int:
     from sanic.worker.loader import AppLoader
 
     from .app import create_app
+    from .protocol import ChatProtocol
 
     # Generated once here, inherited by every spawned worker through the environment.
     ensure_development_secrets()
@@ -89,6 +90,7 @@ def _serve(args: argparse.Namespace) -> int:
         dev=args.dev,
         access_log=args.dev or None,  # else Sanic's SANIC_ACCESS_LOG decides
         backlog=LISTEN_BACKLOG,
+        protocol=ChatProtocol,
     )
     Sanic.serve(primary=app, app_loader=loader)
     return 0

@@ -93,6 +93,18 @@ class Settings(BaseSettings):
     resume_max_events: int = Field(2000, alias="RESUME_MAX_EVENTS", ge=1, le=100_000)
     trace_plugins: bool = Field(False, alias="TRACE_PLUGINS")
 
+    # What one client may hold (README, "Configuration"). Timeouts are in seconds.
+    # To send a request's headers (from the connection opening, for its first request); also
+    # bounds the WebSocket's token check.
+    handshake_timeout: float = Field(10, alias="HANDSHAKE_TIMEOUT", gt=0, le=3600)
+    # How long written bytes may sit unread in a full socket, and a close frame go unanswered.
+    write_timeout: float = Field(20, alias="WRITE_TIMEOUT", gt=0, le=3600)
+    ws_ping_interval: float = Field(20, alias="WS_PING_INTERVAL", gt=0, le=3600)
+    ws_ping_timeout: float = Field(20, alias="WS_PING_TIMEOUT", gt=0, le=3600)
+    ws_send_queue_bytes: int = Field(1024 * 1024, alias="WS_SEND_QUEUE_BYTES", ge=64 * 1024)
+    # Per worker process: each worker counts its own connections.
+    ws_max_connections_per_user: int = Field(20, alias="WS_MAX_CONNECTIONS_PER_USER", ge=1)
+
     _split_lists = field_validator("cors_origins", "plugins_disabled", mode="before")(_comma_list)
 
     @field_validator("database_url")

@@ -7,7 +7,6 @@ commands are `{"type", "ref", "data"}`, answered by `ack` or `error` with the sa
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -26,6 +25,7 @@ from .events import Event
 from .hub import (
     CLOSE_BAD_REQUEST,
     CLOSE_GOING_AWAY,
+    CLOSE_TOO_MANY_CONNECTIONS,
     CLOSE_UNAUTHORIZED,
     Connection,
     Hub,
@@ -100,8 +100,8 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
     """Add `/ws` and the hub (with its cursor stream and broker) to `app`."""
     settings = app.ctx.settings
     app.config.WEBSOCKET_MAX_SIZE = MAX_FRAME_BYTES
-    app.config.WEBSOCKET_PING_INTERVAL = 20
-    app.config.WEBSOCKET_PING_TIMEOUT = 20
+    app.config.WEBSOCKET_PING_INTERVAL = settings.ws_ping_interval
+    app.config.WEBSOCKET_PING_TIMEOUT = settings.ws_ping_timeout
     app.ctx.hub = Hub()
     app.ctx.commands = {**CORE_COMMANDS, **commands}
 
@@ -153,10 +153,16 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
 
 async def websocket(request: Request, ws: Any) -> None:
     app = request.app
+    settings = app.ctx.settings
     try:
-        user = await authenticate(request)
+        # The token came with the headers; what is left is the server's own lookup, which must
+        # not keep a socket open indefinitely when the database is slow.
+        user = await asyncio.wait_for(authenticate(request), settings.handshake_timeout)
     except ChatError as exc:
         await ws.close(CLOSE_UNAUTHORIZED, exc.detail or exc.title)
+        return
+    except asyncio.TimeoutError:
+        await ws.close(CLOSE_TRY_AGAIN, "authentication took too long")
         return
     since = _since(request)
     if since is False:
@@ -171,12 +177,18 @@ async def websocket(request: Request, ws: Any) -> None:
     except Exception as exc:
         await ws.close(*_close_for(exc, "a WebSocket handshake"))
         return
-    connection = Connection(ws, user.id)
+    connection = Connection(ws, user.id, queue_bytes=settings.ws_send_queue_bytes)
+    # Counted and attached with no await in between, so simultaneous handshakes cannot all
+    # slip under the cap.
+    limit = settings.ws_max_connections_per_user
+    if app.ctx.hub.connection_count(user.id) >= limit:
+        await ws.close(CLOSE_TOO_MANY_CONNECTIONS, f"at most {limit} connections per user")
+        return
     if since is not None:
         connection.hold_live_events()
     # From here on, live events for this user reach the connection (or its hold).
     app.ctx.hub.attach(connection)
-    writer = asyncio.get_running_loop().create_task(connection.write_frames())
+    connection.start_writing()
     counted = False
     try:
         connection.send(encode_frame("ready", ready))
@@ -192,9 +204,7 @@ async def websocket(request: Request, ws: Any) -> None:
         await _read_commands(app, connection)
     finally:
         app.ctx.hub.detach(connection)
-        writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await writer
+        await connection.finish()
         if counted:
             await _went_offline(app, user.id)
 
@@ -270,13 +280,15 @@ async def _announce_presence(app: Sanic, user_id: UUID, status: str) -> None:
 
 
 async def _read_commands(app: Sanic, connection: Connection) -> None:
-    # Commands of one connection run one at a time, so its acks come back in order.
-    while True:
+    # Commands of one connection run one at a time, so its acks come back in order. The next
+    # command is read only once the queue has room for its answer: a client that does not read
+    # its answers is not read either (its socket fills, then the write deadline closes it).
+    while await connection.wait_for_room():
         try:
             raw = await connection.ws.recv()
         except asyncio.CancelledError:
             return  # Sanic cancels the read when the connection is torn down
-        if raw is None:
+        if raw is None or connection.closing:
             return
         connection.send(await _answer(app, connection, raw))
 

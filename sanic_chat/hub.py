@@ -1,8 +1,10 @@
 """The real-time hub of one worker: its open WebSocket connections and what they are sent.
 
 Every event is encoded to its JSON frame once, then the same text is queued on each recipient
-connection. Each connection has one bounded queue drained by one writer task: a client that
-stops reading is disconnected when its queue fills, instead of growing the worker's memory.
+connection. Each connection has one queue, bounded in frames and in bytes, drained by one writer
+task: a client that stops reading is disconnected when its queue fills (or, when its socket is
+full, by the protocol's write deadline: see `protocol.py`), instead of growing the worker's
+memory.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
+
+from websockets.protocol import State
 
 from .events import Event
 from .jsoncodec import dumps
@@ -25,8 +30,10 @@ CLOSE_GOING_AWAY = 1001
 CLOSE_BAD_REQUEST = 4400
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_SLOW = 4429
+CLOSE_TOO_MANY_CONNECTIONS = 4409
 
 SEND_QUEUE_FRAMES = 1024
+SEND_QUEUE_BYTES = 1024 * 1024
 
 
 def encode_frame(frame_type: str, data: Any, cursor: int | None = None) -> str:
@@ -50,15 +57,29 @@ class Outgoing:
 
 
 class Connection:
-    """One open WebSocket of one user, with its bounded send queue."""
+    """One open WebSocket of one user, with its bounded send queue and its writer."""
 
-    def __init__(self, ws: Any, user_id: UUID, queue_frames: int = SEND_QUEUE_FRAMES) -> None:
+    def __init__(
+        self,
+        ws: Any,
+        user_id: UUID,
+        queue_frames: int = SEND_QUEUE_FRAMES,
+        queue_bytes: int = SEND_QUEUE_BYTES,
+    ) -> None:
         self.ws = ws
         self.user_id = user_id
-        self._queue: asyncio.Queue[str] = asyncio.Queue(queue_frames)
-        self._held: list[Outgoing] | None = None
+        self._frames: deque[str] = deque()
+        # Counted in characters of the JSON text: bytes for ASCII, a cheap bound otherwise.
+        self._queued_bytes = 0
         self._replayed_up_to = 0
         self._queue_frames = queue_frames
+        self._queue_bytes = queue_bytes
+        self._has_frames = asyncio.Event()
+        self._has_room = asyncio.Event()
+        self._has_room.set()
+        self._held: list[Outgoing] | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._cut_off_timer: asyncio.TimerHandle | None = None
         self.closing = False
 
     # While a resuming client's missed events are replayed, live events are held back, then
@@ -91,29 +112,97 @@ class Connection:
         """Queue a frame without waiting; a full queue disconnects the slow client."""
         if self.closing:
             return
-        try:
-            self._queue.put_nowait(frame)
-        except asyncio.QueueFull:
+        if self._full():
             log.warning("closing a connection of %s: it does not read its events", self.user_id)
             self.close_soon(CLOSE_TOO_SLOW, "not reading fast enough")
+            return
+        self._append(frame)
 
     async def send_waiting(self, frame: str) -> None:
         """Queue a frame, waiting for room (used for replays, which are bounded)."""
-        if not self.closing:
-            await self._queue.put(frame)
+        if await self.wait_for_room():
+            self._append(frame)
 
-    async def write_frames(self) -> None:
-        """The connection's one writer: drain the queue onto the socket."""
+    async def wait_for_room(self) -> bool:
+        """Until the queue has room; False once the connection is closing.
+
+        The command reader waits here before reading the next command, so a client that sends
+        commands without reading their answers stops being read instead of filling the queue.
+        """
+        while self._full() and not self.closing:
+            await self._has_room.wait()
+        return not self.closing
+
+    def _full(self) -> bool:
+        return len(self._frames) >= self._queue_frames or self._queued_bytes >= self._queue_bytes
+
+    def _append(self, frame: str) -> None:
+        self._frames.append(frame)
+        self._queued_bytes += len(frame)
+        self._has_frames.set()
+        if self._full():
+            self._has_room.clear()
+
+    def start_writing(self) -> None:
+        self._writer = asyncio.get_running_loop().create_task(self._write_frames())
+
+    async def _write_frames(self) -> None:
+        """The connection's one writer: drain the queue onto the socket.
+
+        A send waits while the socket is full; a peer that leaves it full past the write
+        deadline has its connection aborted by the protocol, which ends the wait.
+        """
         while True:
-            frame = await self._queue.get()
-            await self.ws.send(frame)
+            while not self._frames:
+                self._has_frames.clear()
+                await self._has_frames.wait()
+            frame = self._frames.popleft()
+            self._queued_bytes -= len(frame)
+            if not self._full():
+                self._has_room.set()
+            try:
+                await self.ws.send(frame)
+            except Exception:
+                # The connection is gone and its handler is being torn down; nothing will be
+                # written any more, so nobody may wait for room (a replay would wait forever).
+                self.closing = True
+                self._drop_queue()
+                return
+
+    async def finish(self) -> None:
+        """Stop the writer and forget what is queued; the handler calls this on its way out."""
+        self._drop_queue()
+        if self._cut_off_timer is not None:
+            self._cut_off_timer.cancel()
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
 
     def close_soon(self, code: int, reason: str) -> None:
+        """Close with `code`: what is still queued is dropped, the close frame goes next.
+
+        A peer gets the socket's close timeout to answer the close frame (its answer ends the
+        handler); one that does not is cut off, so a closed connection cannot linger.
+        """
         if self.closing:
             return
         self.closing = True
-        task = asyncio.get_running_loop().create_task(self.ws.close(code, reason))
+        self._drop_queue()
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(self.ws.close(code, reason))
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        self._cut_off_timer = loop.call_later(self.ws.close_timeout, self._cut_off, code, reason)
+
+    def _cut_off(self, code: int, reason: str) -> None:
+        if self.ws.ws_proto.state is not State.CLOSED:
+            log.warning("cutting off a connection of %s: it did not answer its close", self.user_id)
+            self.ws.end_connection(code, reason)
+
+    def _drop_queue(self) -> None:
+        self._frames.clear()
+        self._queued_bytes = 0
+        self._has_room.set()  # wakes the waiters, who see `closing`
 
 
 class Hub:
@@ -127,6 +216,9 @@ class Hub:
     def attach(self, connection: Connection) -> None:
         self._by_user.setdefault(connection.user_id, set()).add(connection)
         self._empty.clear()
+
+    def connection_count(self, user_id: UUID) -> int:
+        return len(self._by_user.get(user_id, ()))
 
     def detach(self, connection: Connection) -> None:
         connections = self._by_user.get(connection.user_id)
