@@ -20,6 +20,7 @@ from .events import Event
 from .hookspecs import hookimpl
 from .openapi import responds
 from .security import authenticated
+from .transactions import transaction
 from .validation import json_body, query_args
 
 __all__ = [
@@ -38,4 +39,5 @@ __all__ = [
     "json_body",
     "query_args",
     "responds",
+    "transaction",
 ]

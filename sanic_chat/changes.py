@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 from .events import Event
 from .hub import Outgoing, encode_event
+from .transactions import transaction
 
 if TYPE_CHECKING:
     from .messages import MessageStore
@@ -66,7 +66,7 @@ class ChangeLog:
 
         ORM queries made inside it use it too (Tortoise routes them to the open transaction).
         """
-        async with in_transaction() as connection:
+        async with transaction() as connection:
             if connection.capabilities.dialect == "postgres":
                 await connection.execute_script(
                     "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"

@@ -30,7 +30,6 @@ from tortoise import Tortoise, fields
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
-from tortoise.transactions import in_transaction
 
 from .awaitables import await_all
 from .batches import Batcher
@@ -38,6 +37,7 @@ from .changes import Change
 from .errors import ChatError, Conflict, Forbidden, NotFound
 from .events import Event
 from .schemas import CamelModel
+from .transactions import transaction
 
 log = logging.getLogger("sanic_chat.messages")
 
@@ -634,7 +634,7 @@ class MessageStore:
     async def _insert_in_transaction(self, draft: MessageDraft, created_at: datetime) -> Inserted:
         """SQLite: one writer at a time anyway, so a transaction of several statements."""
         try:
-            async with in_transaction() as connection:
+            async with transaction() as connection:
                 members = await self.members_including(draft.room_id, draft.author_id, connection)
                 if await self._client_id_used_elsewhere(draft, connection):
                     raise _client_id_reused()
@@ -745,7 +745,7 @@ class MessageStore:
         the deleted text back, after the delete; and a change that takes a position it then
         does not use leaves a hole the cursor stream must wait out.
         """
-        async with in_transaction() as connection:
+        async with transaction() as connection:
             # `.only(...).first()`: Tortoise drops FOR UPDATE from exists() and values().
             live = (
                 await self.model.filter(id=message.id, deleted_at=None)

@@ -6,11 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from uuid import UUID, uuid4
 
-from tortoise.transactions import in_transaction
-
 from plugins.user import service as users
 from plugins.user.models import User
-from sanic_chat import TooManyRequests, Unauthorized
+from sanic_chat import TooManyRequests, Unauthorized, transaction
 from sanic_chat.config import Settings
 from sanic_chat.security import user_gone
 
@@ -93,7 +91,7 @@ class AuthService:
         """Exchange a refresh token for a new pair; a reused token revokes its whole family."""
         claims = self.refresh.verify(refresh_token)
         now = datetime.now(timezone.utc)
-        async with in_transaction():
+        async with transaction():
             claimed = await RefreshToken.filter(
                 id=claims.token_id, used_at=None, revoked_at=None
             ).update(used_at=now)

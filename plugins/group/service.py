@@ -15,11 +15,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 from tortoise.functions import Count
-from tortoise.transactions import in_transaction
 
 from plugins.user.models import User
 from plugins.user.schemas import PublicUser
-from sanic_chat import Conflict, Forbidden, NotFound, ValidationFailed
+from sanic_chat import Conflict, Forbidden, NotFound, ValidationFailed, transaction
 from sanic_chat.events import Event
 from sanic_chat.messages import HistoryQuery, MessageStore
 from sanic_chat.security import user_gone
@@ -51,7 +50,7 @@ class GroupService:
         others = list(dict.fromkeys(m for m in member_ids if m != owner_id))
         await _require_users(others, "users")
         try:
-            async with in_transaction() as connection:
+            async with transaction() as connection:
                 group = await Group.create(title=title, owner_id=owner_id, using_db=connection)
                 await GroupMember.bulk_create(
                     [GroupMember(group_id=group.id, user_id=u) for u in [owner_id, *others]],
@@ -112,7 +111,7 @@ class GroupService:
     # then finds it done. Whatever is published is read inside the same transaction.
 
     async def rename(self, group_id: UUID, user_id: UUID, title: str) -> dict[str, Any]:
-        async with in_transaction() as connection:
+        async with transaction() as connection:
             await self._lock(connection, group_id, user_id, owner=True)
             await Group.filter(id=group_id).using_db(connection).update(title=title)
             detail = await self._detail(group_id, connection)
@@ -120,7 +119,7 @@ class GroupService:
         return detail
 
     async def transfer(self, group_id: UUID, user_id: UUID, new_owner_id: UUID) -> dict[str, Any]:
-        async with in_transaction() as connection:
+        async with transaction() as connection:
             await self._lock(connection, group_id, user_id, owner=True)
             if not await _is_member(group_id, new_owner_id, connection):
                 raise ValidationFailed(
@@ -135,7 +134,7 @@ class GroupService:
 
     async def leave(self, group_id: UUID, user_id: UUID) -> dict[str, Any]:
         """Leave; the owner must hand over first, unless they are the last member."""
-        async with in_transaction() as connection:
+        async with transaction() as connection:
             group = await self._lock(connection, group_id, user_id)
             remaining = (
                 await GroupMember.filter(group_id=group_id)
@@ -163,7 +162,7 @@ class GroupService:
         return change
 
     async def add_member(self, group_id: UUID, user_id: UUID, new_id: UUID) -> dict[str, Any]:
-        async with in_transaction() as connection:
+        async with transaction() as connection:
             await self._lock(connection, group_id, user_id, owner=True)
             await _require_users([new_id], "recipientId", connection)
             if await _is_member(group_id, new_id, connection):
@@ -175,7 +174,7 @@ class GroupService:
         return change
 
     async def remove_member(self, group_id: UUID, user_id: UUID, member_id: UUID) -> dict[str, Any]:
-        async with in_transaction() as connection:
+        async with transaction() as connection:
             await self._lock(connection, group_id, user_id, owner=True)
             if member_id == user_id:
                 raise Conflict("The owner leaves through /leave.", code="owner_cannot_be_removed")
