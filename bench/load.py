@@ -20,6 +20,9 @@ from .report import latency_summary
 
 CONNECT_CONCURRENCY = 100
 DRAIN_SECONDS = 10.0
+# After the measurement, how long to wait for the answers to every command sent before the
+# clients close: a server stopped with commands still queued has work cut short.
+SETTLE_SECONDS = 60.0
 
 
 @dataclass
@@ -27,6 +30,9 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     seen: set[tuple[int, str]] = field(default_factory=set)
     duplicates: int = 0
+    answered: int = 0  # acks and errors: the commands the server has finished
+    sent: int | None = None
+    all_answered: asyncio.Event = field(default_factory=asyncio.Event)
     last_delivery: float = 0.0
     expected: int | None = None
     complete: asyncio.Event = field(default_factory=asyncio.Event)
@@ -34,6 +40,10 @@ class Tally:
     def check_complete(self) -> None:
         if self.expected is not None and len(self.seen) >= self.expected:
             self.complete.set()
+
+    def check_answered(self) -> None:
+        if self.sent is not None and self.answered >= self.sent:
+            self.all_answered.set()
 
 
 async def open_clients(urls: list[str]) -> list:
@@ -97,13 +107,16 @@ async def offer_load(
             await asyncio.wait_for(tally.complete.wait(), DRAIN_SECONDS)
         except asyncio.TimeoutError:
             pass  # what has not arrived by now counts as lost
-    for reader in readers:
-        reader.cancel()
     elapsed = (tally.last_delivery or time.perf_counter()) - started
     delivered = len(tally.seen)
+    unanswered = len(sent) - tally.answered
+    await _settle(tally, len(sent))
+    for reader in readers:
+        reader.cancel()
     return {
         "messages_sent": len(sent),
         "send_errors": send_errors,
+        "unanswered_at_drain": unanswered,
         "deliveries_expected": expected,
         "deliveries": delivered,
         "lost": expected - delivered,
@@ -113,10 +126,29 @@ async def offer_load(
     }
 
 
+async def _settle(tally: Tally, sent: int) -> None:
+    """Until the server has answered every command sent (or SETTLE_SECONDS have passed).
+
+    Each connection's commands run one at a time, and the frames behind the one running wait
+    in the server's WebSocket layer; closing the clients and stopping the server with frames
+    still waiting is what left "Task was destroyed but it is pending!" in its log.
+    """
+    tally.sent = sent
+    tally.check_answered()
+    try:
+        await asyncio.wait_for(tally.all_answered.wait(), SETTLE_SECONDS)
+    except asyncio.TimeoutError:
+        pass  # the server is stuck: what follows is its shutdown's to handle
+
+
 async def _read(index: int, ws, tally: Tally) -> None:
     try:
         async for raw in ws:
             frame = orjson.loads(raw)
+            if frame["type"] in ("ack", "error"):
+                tally.answered += 1
+                tally.check_answered()
+                continue
             if frame["type"] != "group.message.create":
                 continue
             now = time.perf_counter()
