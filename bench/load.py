@@ -30,8 +30,10 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     seen: set[tuple[int, str]] = field(default_factory=set)
     duplicates: int = 0
-    answered: int = 0  # acks and errors: the commands the server has finished
-    sent: int | None = None
+    # Commands sent and not yet answered (ack or error), by client; a closed client's are
+    # dropped, as nothing will answer them.
+    unanswered: dict[int, int] = field(default_factory=dict)
+    settling: bool = False
     all_answered: asyncio.Event = field(default_factory=asyncio.Event)
     last_delivery: float = 0.0
     expected: int | None = None
@@ -42,7 +44,7 @@ class Tally:
             self.complete.set()
 
     def check_answered(self) -> None:
-        if self.sent is not None and self.answered >= self.sent:
+        if self.settling and not any(self.unanswered.values()):
             self.all_answered.set()
 
 
@@ -70,6 +72,7 @@ async def offer_load(
     expected_per_message = {
         gid: len(members) for gid, members in zip(group_ids, groups, strict=True)
     }
+    tally.unanswered = {members[0]: 0 for members in groups}
     readers = [asyncio.create_task(_read(index, ws, tally)) for index, ws in enumerate(clients)]
     sent: list[str] = []
     send_errors = 0
@@ -77,7 +80,8 @@ async def offer_load(
 
     async def sender(group_index: int) -> None:
         nonlocal send_errors
-        ws = clients[groups[group_index][0]]
+        sender_index = groups[group_index][0]
+        ws = clients[sender_index]
         group_id = group_ids[group_index]
         next_at = time.perf_counter() + (group_index / len(groups)) * interval
         stop_at = started + duration
@@ -93,6 +97,8 @@ async def offer_load(
             try:
                 await ws.send(orjson.dumps(frame).decode())
                 sent.append(group_id)
+                if sender_index in tally.unanswered:  # else closed: nothing will answer
+                    tally.unanswered[sender_index] += 1
             except websockets.ConnectionClosed:
                 send_errors += 1
                 return
@@ -109,8 +115,8 @@ async def offer_load(
             pass  # what has not arrived by now counts as lost
     elapsed = (tally.last_delivery or time.perf_counter()) - started
     delivered = len(tally.seen)
-    unanswered = len(sent) - tally.answered
-    await _settle(tally, len(sent))
+    unanswered = sum(tally.unanswered.values())
+    await _settle(tally)
     for reader in readers:
         reader.cancel()
     return {
@@ -126,14 +132,15 @@ async def offer_load(
     }
 
 
-async def _settle(tally: Tally, sent: int) -> None:
-    """Until the server has answered every command sent (or SETTLE_SECONDS have passed).
+async def _settle(tally: Tally) -> None:
+    """Until the server has answered every command sent on a connection still open (or
+    SETTLE_SECONDS have passed).
 
     Each connection's commands run one at a time, and the frames behind the one running wait
     in the server's WebSocket layer; closing the clients and stopping the server with frames
     still waiting is what left "Task was destroyed but it is pending!" in its log.
     """
-    tally.sent = sent
+    tally.settling = True
     tally.check_answered()
     try:
         await asyncio.wait_for(tally.all_answered.wait(), SETTLE_SECONDS)
@@ -146,7 +153,7 @@ async def _read(index: int, ws, tally: Tally) -> None:
         async for raw in ws:
             frame = orjson.loads(raw)
             if frame["type"] in ("ack", "error"):
-                tally.answered += 1
+                tally.unanswered[index] -= 1
                 tally.check_answered()
                 continue
             if frame["type"] != "group.message.create":
@@ -163,6 +170,8 @@ async def _read(index: int, ws, tally: Tally) -> None:
             tally.check_complete()
     except websockets.ConnectionClosed:
         pass
+    tally.unanswered.pop(index, None)
+    tally.check_answered()
 
 
 async def close_clients(clients: list) -> None:
