@@ -8,6 +8,7 @@ accept `{"type": "group.message.send", "ref", "data": {groupId, content, clientI
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -19,6 +20,10 @@ from .harness import collector_paused
 from .report import latency_summary
 
 CONNECT_CONCURRENCY = 100
+# The load generator's own stalls: how late a short sleep wakes up says how long its loop was
+# busy or descheduled, time that its clients count as the server's latency.
+STALL_PROBE_SECONDS = 0.002
+STALL_SECONDS = 0.010
 DRAIN_SECONDS = 10.0
 # After the measurement, how long to wait for the answers to every command sent before the
 # clients close: a server stopped with commands still queued has work cut short.
@@ -104,6 +109,9 @@ async def offer_load(
                 return
             next_at += interval
 
+    stalls: list[float] = []
+    probe = asyncio.create_task(_watch_stalls(stalls))
+    load_before = os.getloadavg()[0]
     with collector_paused():
         started = time.perf_counter()
         await asyncio.gather(*(sender(i) for i in range(len(groups))))
@@ -113,6 +121,8 @@ async def offer_load(
             await asyncio.wait_for(tally.complete.wait(), DRAIN_SECONDS)
         except asyncio.TimeoutError:
             pass  # what has not arrived by now counts as lost
+    probe.cancel()
+    load_after = os.getloadavg()[0]
     elapsed = (tally.last_delivery or time.perf_counter()) - started
     delivered = len(tally.seen)
     unanswered = sum(tally.unanswered.values())
@@ -129,7 +139,21 @@ async def offer_load(
         "duplicated": tally.duplicates,
         "deliveries_per_s": round(delivered / elapsed, 1) if elapsed > 0 else 0.0,
         **latency_summary(tally.latencies),
+        # What else ran: the machine's 1-minute load average before and after, and the load
+        # generator's stalls longer than STALL_SECONDS (count, longest).
+        "load_average": [round(load_before, 2), round(load_after, 2)],
+        "generator_stalls": len(stalls),
+        "generator_stall_max_ms": round(max(stalls, default=0.0) * 1000, 1),
     }
+
+
+async def _watch_stalls(stalls: list[float]) -> None:
+    while True:
+        started = time.perf_counter()
+        await asyncio.sleep(STALL_PROBE_SECONDS)
+        late = time.perf_counter() - started - STALL_PROBE_SECONDS
+        if late > STALL_SECONDS:
+            stalls.append(late)
 
 
 async def _settle(tally: Tally) -> None:
