@@ -10,8 +10,11 @@ authors.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import sqlite3
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -21,7 +24,8 @@ import pytest
 
 from plugins.group.service import MEMBERS_SQL
 from sanic_chat.messages import page_statement
-from tests.database import migrated_database
+from tests.database import with_database
+from tests.settings import TEST_SETTINGS
 
 USERS = 3_000
 MESSAGES = 100_000
@@ -44,8 +48,25 @@ MODES = ("force_generic_plan", "force_custom_plan")
 
 @pytest.fixture(scope="module")
 async def plans_db(postgres_server: str) -> AsyncIterator[asyncpg.Connection]:
-    """A database of its own (the rows would skew other tests' plans), with many users."""
-    async with migrated_database(postgres_server, "sanic_chat_plans") as url:
+    """A database of its own (the rows would skew other tests' plans), with many users.
+
+    Migrated by `sanic-chat db upgrade` in a process of its own: aerich in this process would
+    trust the Tortoise state the app tests leave behind.
+    """
+    name = f"sanic_chat_plans_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(postgres_server)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = with_database(postgres_server, name)
+    try:
+        env = {**os.environ, **{k: str(v) for k, v in TEST_SETTINGS.items()}, "DATABASE_URL": url}
+        upgrade = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "sanic_chat", "db", "upgrade"),
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await upgrade.communicate()
+        assert upgrade.returncode == 0, output.decode()
         connection = await asyncpg.connect(url)
         try:
             await connection.execute(
@@ -57,6 +78,9 @@ async def plans_db(postgres_server: str) -> AsyncIterator[asyncpg.Connection]:
             yield connection
         finally:
             await connection.close()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 async def load(connection: asyncpg.Connection, shape: str) -> tuple[list[uuid.UUID], uuid.UUID]:
