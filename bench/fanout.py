@@ -109,8 +109,17 @@ async def run(options) -> dict:
                 f"{real['p50_ms']} / {real['p95_ms']} / {real['p99_ms']}",
             ),
             ("server lost / duplicated", f"{real['lost']} / {real['duplicated']}"),
+            (
+                "load average before / after, generator stalls > 10 ms (longest)",
+                f"{real['load_average'][0]} / {real['load_average'][1]}, "
+                f"{real['generator_stalls']} ({real['generator_stall_max_ms']} ms)",
+            ),
             ("baseline deliveries/s", baseline["deliveries_per_s"]),
             ("baseline p50 / p99 ms", f"{baseline['p50_ms']} / {baseline['p99_ms']}"),
+            (
+                "baseline generator stalls > 10 ms (longest)",
+                f"{baseline['generator_stalls']} ({baseline['generator_stall_max_ms']} ms)",
+            ),
             ("ratio to baseline", round(ratio, 3)),
             (
                 f"target >= {TARGET_DELIVERIES:,}/s, p99 <= {TARGET_P99_MS} ms, 0 lost, "

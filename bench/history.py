@@ -1,6 +1,8 @@
 """`history`: one room with a million messages; the newest page against one 900,000 deep.
 
-Another room's messages are interleaved with the room's, as in a real table.
+Another room's messages are interleaved with the room's, as in a real table, and the authors
+are spread over a users table of thousands (the size at which a join under the page's limit
+could turn into a hash join over the rest of the room).
 
 Keyset pagination on the (group_id, id) index should make both cost the same.
 """
@@ -35,15 +37,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--depth", type=int, default=900_000, help="messages above the deep page")
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--users", type=int, default=5_000, help="users, all of them authors")
 
 
 def quick(options) -> None:
-    options.messages, options.depth, options.requests = 20_000, 18_000, 50
+    options.messages, options.depth, options.requests, options.users = 20_000, 18_000, 50, 1_000
 
 
 async def run(options) -> dict:
     async with fresh_database() as database_url:
-        users = await create_users(database_url, 2)
+        users = await create_users(database_url, max(options.users, 2))
         with running_server(server_env(database_url)) as server:
             group_id, other_id = await create_groups(server.http, users, [[0, 1], [1, 0]])
             loaded_in, deep_before, plan = await _load(database_url, group_id, other_id, options)
@@ -85,28 +88,29 @@ async def run(options) -> dict:
 async def _load(database_url: str, group_id: str, other_id: str, options) -> tuple[float, int, str]:
     """Bulk-load the room through the real sequence, with every tenth message going to another
     room, so that a page is not simply the table's newest rows and the plan has to filter or
-    use the (group_id, id) index. Return the load time, the id that has `depth` of the room's
-    messages above it, and the plan of the deep page query."""
+    use the (group_id, id) index, and the authors taken in turn from every user. Return the
+    load time, the id that has `depth` of the room's messages above it, and the plan of the
+    deep page query."""
     connection = await asyncpg.connect(database_url)
     try:
-        author = await connection.fetchval(
+        reader = await connection.fetchval(
             "SELECT user_id FROM group_members WHERE group_id = $1 LIMIT 1", uuid.UUID(group_id)
         )
         started = time.perf_counter()
         await connection.execute(
             "INSERT INTO group_messages (id, seq, group_id, author_id, content, created_at) "
-            "SELECT n, n, CASE WHEN n % 10 = 0 THEN $4::uuid ELSE $1::uuid END, $2, "
-            "'bulk message ' || n, now() FROM ("
-            "  SELECT nextval('chat_message_seq') AS n FROM generate_series(1, $3)) AS ids",
+            "SELECT n, n, CASE WHEN n % 10 = 0 THEN $3::uuid ELSE $1::uuid END, "
+            "authors.ids[1 + n % array_length(authors.ids, 1)], 'bulk message ' || n, now() "
+            "FROM (SELECT array_agg(id) AS ids FROM users) AS authors, ("
+            "  SELECT nextval('chat_message_seq') AS n FROM generate_series(1, $2)) AS ids",
             uuid.UUID(group_id),
-            author,
             options.messages * 10 // 9,
             uuid.UUID(other_id),
         )
         loaded_in = time.perf_counter() - started
         # Settle the table as a long-lived one is (hint bits set, statistics fresh, dirty pages
         # written), so the timed pages do not race the background work a bulk load leaves.
-        await connection.execute("VACUUM (ANALYZE) group_messages")
+        await connection.execute("VACUUM (ANALYZE) group_messages, users")
         try:
             await connection.execute("CHECKPOINT")
         except asyncpg.InsufficientPrivilegeError:
@@ -123,7 +127,7 @@ async def _load(database_url: str, group_id: str, other_id: str, options) -> tup
         rows = await connection.fetch(
             f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {statement}",
             uuid.UUID(group_id),
-            author,
+            reader,
             51,
             deep_before,
         )

@@ -8,6 +8,7 @@ accept `{"type": "group.message.send", "ref", "data": {groupId, content, clientI
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -19,7 +20,14 @@ from .harness import collector_paused
 from .report import latency_summary
 
 CONNECT_CONCURRENCY = 100
+# The load generator's own stalls: how late a short sleep wakes up says how long its loop was
+# busy or descheduled, time that its clients count as the server's latency.
+STALL_PROBE_SECONDS = 0.002
+STALL_SECONDS = 0.010
 DRAIN_SECONDS = 10.0
+# After the measurement, how long to wait for the answers to every command sent before the
+# clients close: a server stopped with commands still queued has work cut short.
+SETTLE_SECONDS = 60.0
 
 
 @dataclass
@@ -27,6 +35,11 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     seen: set[tuple[int, str]] = field(default_factory=set)
     duplicates: int = 0
+    # Commands sent and not yet answered (ack or error), by client; a closed client's are
+    # dropped, as nothing will answer them.
+    unanswered: dict[int, int] = field(default_factory=dict)
+    settling: bool = False
+    all_answered: asyncio.Event = field(default_factory=asyncio.Event)
     last_delivery: float = 0.0
     expected: int | None = None
     complete: asyncio.Event = field(default_factory=asyncio.Event)
@@ -34,6 +47,10 @@ class Tally:
     def check_complete(self) -> None:
         if self.expected is not None and len(self.seen) >= self.expected:
             self.complete.set()
+
+    def check_answered(self) -> None:
+        if self.settling and not any(self.unanswered.values()):
+            self.all_answered.set()
 
 
 async def open_clients(urls: list[str]) -> list:
@@ -60,6 +77,7 @@ async def offer_load(
     expected_per_message = {
         gid: len(members) for gid, members in zip(group_ids, groups, strict=True)
     }
+    tally.unanswered = {members[0]: 0 for members in groups}
     readers = [asyncio.create_task(_read(index, ws, tally)) for index, ws in enumerate(clients)]
     sent: list[str] = []
     send_errors = 0
@@ -67,7 +85,8 @@ async def offer_load(
 
     async def sender(group_index: int) -> None:
         nonlocal send_errors
-        ws = clients[groups[group_index][0]]
+        sender_index = groups[group_index][0]
+        ws = clients[sender_index]
         group_id = group_ids[group_index]
         next_at = time.perf_counter() + (group_index / len(groups)) * interval
         stop_at = started + duration
@@ -83,11 +102,16 @@ async def offer_load(
             try:
                 await ws.send(orjson.dumps(frame).decode())
                 sent.append(group_id)
+                if sender_index in tally.unanswered:  # else closed: nothing will answer
+                    tally.unanswered[sender_index] += 1
             except websockets.ConnectionClosed:
                 send_errors += 1
                 return
             next_at += interval
 
+    stalls: list[float] = []
+    probe = asyncio.create_task(_watch_stalls(stalls))
+    load_before = os.getloadavg()[0]
     with collector_paused():
         started = time.perf_counter()
         await asyncio.gather(*(sender(i) for i in range(len(groups))))
@@ -97,26 +121,65 @@ async def offer_load(
             await asyncio.wait_for(tally.complete.wait(), DRAIN_SECONDS)
         except asyncio.TimeoutError:
             pass  # what has not arrived by now counts as lost
-    for reader in readers:
-        reader.cancel()
+    probe.cancel()
+    load_after = os.getloadavg()[0]
     elapsed = (tally.last_delivery or time.perf_counter()) - started
     delivered = len(tally.seen)
+    unanswered = sum(tally.unanswered.values())
+    await _settle(tally)
+    for reader in readers:
+        reader.cancel()
     return {
         "messages_sent": len(sent),
         "send_errors": send_errors,
+        "unanswered_at_drain": unanswered,
         "deliveries_expected": expected,
         "deliveries": delivered,
         "lost": expected - delivered,
         "duplicated": tally.duplicates,
         "deliveries_per_s": round(delivered / elapsed, 1) if elapsed > 0 else 0.0,
         **latency_summary(tally.latencies),
+        # What else ran: the machine's 1-minute load average before and after, and the load
+        # generator's stalls longer than STALL_SECONDS (count, longest).
+        "load_average": [round(load_before, 2), round(load_after, 2)],
+        "generator_stalls": len(stalls),
+        "generator_stall_max_ms": round(max(stalls, default=0.0) * 1000, 1),
     }
+
+
+async def _watch_stalls(stalls: list[float]) -> None:
+    while True:
+        started = time.perf_counter()
+        await asyncio.sleep(STALL_PROBE_SECONDS)
+        late = time.perf_counter() - started - STALL_PROBE_SECONDS
+        if late > STALL_SECONDS:
+            stalls.append(late)
+
+
+async def _settle(tally: Tally) -> None:
+    """Until the server has answered every command sent on a connection still open (or
+    SETTLE_SECONDS have passed).
+
+    Each connection's commands run one at a time, and the frames behind the one running wait
+    in the server's WebSocket layer; closing the clients and stopping the server with frames
+    still waiting is what left "Task was destroyed but it is pending!" in its log.
+    """
+    tally.settling = True
+    tally.check_answered()
+    try:
+        await asyncio.wait_for(tally.all_answered.wait(), SETTLE_SECONDS)
+    except asyncio.TimeoutError:
+        pass  # the server is stuck: what follows is its shutdown's to handle
 
 
 async def _read(index: int, ws, tally: Tally) -> None:
     try:
         async for raw in ws:
             frame = orjson.loads(raw)
+            if frame["type"] in ("ack", "error"):
+                tally.unanswered[index] -= 1
+                tally.check_answered()
+                continue
             if frame["type"] != "group.message.create":
                 continue
             now = time.perf_counter()
@@ -131,6 +194,8 @@ async def _read(index: int, ws, tally: Tally) -> None:
             tally.check_complete()
     except websockets.ConnectionClosed:
         pass
+    tally.unanswered.pop(index, None)
+    tally.check_answered()
 
 
 async def close_clients(clients: list) -> None:

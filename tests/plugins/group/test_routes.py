@@ -9,8 +9,6 @@ from uuid import UUID
 import httpx
 import pytest
 
-from plugins.group.service import MEMBERS_SQL
-from sanic_chat.messages import page_statement
 from tests.live import live_server, new_group
 from tests.live import register as live_register
 from tests.problem import assert_problem
@@ -447,34 +445,6 @@ async def test_history_pages(client, register):
     for params in ({"limit": 0}, {"limit": 101}, {"before": "x"}, {"before": 1, "after": 2}):
         _, response = await client.get(path, params=params, headers=owner.headers)
         assert_problem(response, 422)
-
-
-async def test_a_quiet_room_s_page_reads_only_its_own_rows(client, register, db):
-    """Even in a generic plan (asyncpg prepares statements, and PostgreSQL may switch to one),
-    where a `room = $1` page could walk the primary key through every other room's newer
-    messages: the page is served by the (room, id) index, in order."""
-    owner = await register("owner")
-    quiet = (await make_group(client, owner, message="hello"))["id"]
-    busy = (await make_group(client, owner))["id"]
-    await db.execute(
-        "INSERT INTO group_messages (id, seq, group_id, author_id, content, created_at)"
-        " SELECT n, n, $1, $2, 'busy', now()"
-        " FROM (SELECT nextval('chat_message_seq') AS n FROM generate_series(1, 5000)) AS ids",
-        UUID(busy),
-        UUID(owner.id),
-    )
-    await db.execute("ANALYZE group_messages")
-    statement = page_statement("group_messages", "group_id", "users", MEMBERS_SQL, None, "$")
-    async with db.acquire() as connection:
-        await connection.execute("SET plan_cache_mode = force_generic_plan")
-        await connection.execute(f"PREPARE page AS {statement}")
-        plan = "\n".join(
-            row[0]
-            for row in await connection.fetch(f"EXPLAIN EXECUTE page('{quiet}', '{owner.id}', 51)")
-        )
-        await connection.execute("DEALLOCATE page; RESET plan_cache_mode")
-    assert "group_messages_pkey" not in plan
-    assert "Sort" not in plan
 
 
 async def test_concurrent_sends_get_one_consistent_order(live, db):
