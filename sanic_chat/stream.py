@@ -172,5 +172,7 @@ class CursorStream:
             del self._waiting[cursor]
         self._release_in_order()
         self._behind = None
-        if self._waiting:
+        if len(changes) >= FILL_BATCH:  # more to read: go on at once
+            self._behind = (self.position + 1, asyncio.get_running_loop().time() - self._gap_wait)
+        elif self._waiting:
             self._note_behind(min(self._waiting))

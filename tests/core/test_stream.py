@@ -12,7 +12,7 @@ import json
 
 from sanic_chat.changes import Change
 from sanic_chat.hub import Outgoing, encode_frame
-from sanic_chat.stream import CursorStream
+from sanic_chat.stream import FILL_BATCH, CursorStream
 
 GAP_WAIT = 0.05
 
@@ -139,4 +139,15 @@ async def test_it_starts_after_what_the_database_already_holds():
     stream.offer(live(old))
     assert stream.position == 1
     assert delivered == []
+    await stream.stop()
+
+
+async def test_a_backlog_longer_than_one_read_is_read_to_its_end_at_once():
+    committed = Committed()
+    stream, delivered = await started(committed)
+    backlog = [committed.commit(n) for n in range(1, FILL_BATCH * 2 + 50)]
+    stream.offer(live(backlog[-1]))  # the last one arrives; everything before it is missing
+    await asyncio.sleep(GAP_WAIT * 6)
+    assert [cursor for _, cursor in delivered] == [change.cursor for change in backlog]
+    assert committed.reads == 3
     await stream.stop()
