@@ -22,7 +22,7 @@ def health_blueprint() -> Blueprint:
 
     @bp.get("/", strict_slashes=False)
     @openapi.definition(summary="Liveness and database check", tag="health")
-    @responds(200, Health, "The worker and its database answer", errors=[503])
+    @responds(200, Health, "The worker and its database answer")
     async def health(request: Request):
         try:
             await connections.get("default").execute_query("SELECT 1")

@@ -35,7 +35,7 @@ from .awaitables import await_all
 from .batches import Batcher
 from .errors import ChatError, Conflict, Forbidden, NotFound
 from .events import Event
-from .schemas import CamelModel
+from .schemas import NOT_BLANK, CamelModel
 
 log = logging.getLogger("sanic_chat.messages")
 
@@ -51,7 +51,10 @@ LAST_ID = 2**63 - 1
 MessageContent = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CONTENT_CHARS),
-    Field(description=f"Text, 1-{MAX_CONTENT_CHARS} characters after trimming."),
+    Field(
+        description=f"Text, 1-{MAX_CONTENT_CHARS} characters after trimming.",
+        json_schema_extra={"pattern": NOT_BLANK},
+    ),
 ]
 
 
@@ -125,8 +128,12 @@ class EditMessage(CamelModel):
 
 class HistoryQuery(CamelModel):
     limit: int = Field(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description=f"1-{MAX_PAGE}.")
-    before: int | None = Field(None, ge=0, description="Only messages older than this id.")
-    after: int | None = Field(None, ge=0, description="Only messages newer than this id.")
+    before: int | None = Field(
+        None, ge=0, description="Only messages older than this id; not with `after`."
+    )
+    after: int | None = Field(
+        None, ge=0, description="Only messages newer than this id; not with `before`."
+    )
 
     @model_validator(mode="after")
     def _one_direction(self) -> HistoryQuery:

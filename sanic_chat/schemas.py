@@ -8,6 +8,13 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 from sanic.response import HTTPResponse, json
 
+# What `strip_whitespace` removes (Unicode White_Space, as pydantic's Rust core trims), spelled
+# out so that a pattern means the same to pydantic, to JavaScript and to Python's `re`: their
+# `\s` classes differ (U+0085, U+FEFF).
+WHITESPACE = "\\t\\n\\v\\f\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+# Documents a stripped `min_length=1` text: something besides whitespace, and no NUL.
+NOT_BLANK = f"^[^\\x00]*[^\\x00{WHITESPACE}][^\\x00]*$"
+
 
 class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)

@@ -17,6 +17,7 @@ from sanic import Request
 from sanic_ext import openapi, validate
 
 from .errors import ValidationFailed
+from .messages import LAST_ID
 from .openapi import keep_docs, query_parameters, schema_ref
 
 M = TypeVar("M", bound=BaseModel)
@@ -25,21 +26,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def parse(model: type[M], data: Any, location: str = "body") -> M:
     """Validate `data` against `model`, raising ValidationFailed with per-field errors."""
-    nul_fields = list(_fields_with_nul(data, location))
+    try:
+        parsed = model.model_validate(data)
+    except PydanticValidationError as exc:
+        raise ValidationFailed(
+            f"The request {location} is invalid.", errors=field_errors(exc, location)
+        ) from None
+    # PostgreSQL text cannot hold U+0000: refused here rather than failing in the database.
+    # Only in what the model kept: unknown fields are ignored, whatever they hold.
+    nul_fields = list(_fields_with_nul(parsed.model_dump(by_alias=True), location))
     if nul_fields:
-        # PostgreSQL text cannot hold U+0000: refused here rather than failing in the database.
         raise ValidationFailed(
             f"The request {location} is invalid.",
             errors=[
                 {"field": field, "message": "contains a NUL character"} for field in nul_fields
             ],
         )
-    try:
-        return model.model_validate(data)
-    except PydanticValidationError as exc:
-        raise ValidationFailed(
-            f"The request {location} is invalid.", errors=field_errors(exc, location)
-        ) from None
+    return parsed
 
 
 def _fields_with_nul(data: Any, path: str) -> Iterator[str]:
@@ -102,8 +105,13 @@ def parse_id(value: str, name: str) -> UUID:
         ) from None
 
 
+# What `parse_message_id` accepts, for the OpenAPI document.
+MESSAGE_ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": LAST_ID}
+
+
 def parse_message_id(value: str) -> int:
-    if value.isdigit() and len(value) < 19:
+    # ASCII digits only: str.isdigit() is also true of "²", which int() refuses.
+    if value.isascii() and value.isdigit() and len(value) <= 19 and int(value) <= LAST_ID:
         return int(value)
     raise ValidationFailed(
         "messageId must be a message id.",

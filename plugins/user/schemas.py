@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from sanic_chat.schemas import CamelModel
+from sanic_chat.schemas import NOT_BLANK, CamelModel
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.]+$"
 
@@ -40,7 +40,10 @@ class UserSearchQuery(CamelModel):
     username: Annotated[
         str,
         StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=32),
-        Field(description="Case-insensitive prefix of the usernames to find."),
+        Field(
+            description="Case-insensitive prefix of the usernames to find.",
+            json_schema_extra={"pattern": NOT_BLANK},
+        ),
     ]
     limit: int = Field(20, ge=1, le=50, description="At most this many users (1-50).")
 
