@@ -61,6 +61,12 @@ class RawSchema(Schema):
         return self._schema
 
 
+class LinkedResponse(definitions.Response):
+    """A response that can carry OpenAPI links (sanic-ext's drops fields it does not know)."""
+
+    links: dict[str, Any]
+
+
 def keep_docs(wrapper: F, wrapped: Callable[..., Any]) -> F:
     """Move OpenAPI details recorded on `wrapped` to the `wrapper` that replaces it.
 
@@ -145,22 +151,26 @@ def responds(
     description: str = "Success",
     *,
     errors: Iterable[int] | dict[int, str] = (),
+    links: dict[str, dict[str, Any]] | None = None,
 ) -> Callable[[F], F]:
     """Document a success response and every error status the route can answer.
 
     Apply it above the route's other decorators: the statuses they imply are read from what
     they documented (a JSON body: 400 and 422; query or path parameters: 422; a bearer token:
     401), plus 413 and 503, which any route can answer. `errors` adds the route's own statuses,
-    optionally with descriptions of their own.
+    optionally with descriptions of their own. `links` are OpenAPI links from the success
+    response to the operations its ids lead to (by operationId: `method~blueprint.handler`).
     """
 
     def decorator(handler: F) -> F:
         operation = OperationStore()[handler]
-        if model is None:
-            # No content at all (204), rather than sanic-ext's `*/*` placeholder.
-            operation.responses[status] = definitions.Response(description=description)
-        else:
-            operation.response(status, {"application/json": schema_ref(model)}, description)
+        content = {"application/json": schema_ref(model)} if model else None
+        # No content at all for a 204, rather than sanic-ext's `*/*` placeholder.
+        operation.responses[status] = LinkedResponse(
+            content=definitions.MediaType.all(content) if content else None,
+            description=description,
+            links=links,
+        )
         implied = dict.fromkeys(ALWAYS_POSSIBLE, "")
         if getattr(operation, "requestBody", None):
             implied.update({400: "", 422: ""})

@@ -19,6 +19,21 @@ from .service import ConversationService
 # 401, 422 and the rest are implied by the decorators below `responds`: these are the rooms' own.
 PARTICIPANT_ERRORS = [404]
 ROOM_ID = "The conversation's id."
+# Where a response's ids lead (OpenAPI links: clients and schema-driven tests follow them).
+_CONVERSATION = {"conversation_id": "$response.body#/id"}
+CONVERSATION_LINKS = {
+    "get": {"operationId": "get~conversation.get", "parameters": _CONVERSATION},
+    "send": {"operationId": "post~conversation.send", "parameters": _CONVERSATION},
+    "history": {"operationId": "get~conversation.history", "parameters": _CONVERSATION},
+}
+_MESSAGE = {
+    "conversation_id": "$response.body#/conversationId",
+    "message_id": "$response.body#/id",
+}
+MESSAGE_LINKS = {
+    "edit": {"operationId": "patch~conversation.edit", "parameters": _MESSAGE},
+    "delete": {"operationId": "delete~conversation.delete", "parameters": _MESSAGE},
+}
 MESSAGE_ID = "The message's id."
 
 
@@ -37,8 +52,12 @@ def conversation_blueprint() -> Blueprint:
         description="201 when created; 200 with the existing conversation of the pair.",
         tag="conversation",
     )
-    @responds(201, ConversationOut, "Created", errors={404: "No such user"})
-    @responds(200, ConversationOut, "The existing conversation of the pair")
+    @responds(
+        201, ConversationOut, "Created", errors={404: "No such user"}, links=CONVERSATION_LINKS
+    )
+    @responds(
+        200, ConversationOut, "The existing conversation of the pair", links=CONVERSATION_LINKS
+    )
     @authenticated
     @json_body(CreateConversation)
     async def create(request: Request, body: CreateConversation):
@@ -69,8 +88,13 @@ def conversation_blueprint() -> Blueprint:
         "already used by you (a retry).",
         tag="conversation",
     )
-    @responds(201, ConversationMessageOut, "Stored", errors=PARTICIPANT_ERRORS)
-    @responds(200, ConversationMessageOut, "The message first stored with this `clientId`")
+    @responds(201, ConversationMessageOut, "Stored", errors=PARTICIPANT_ERRORS, links=MESSAGE_LINKS)
+    @responds(
+        200,
+        ConversationMessageOut,
+        "The message first stored with this `clientId`",
+        links=MESSAGE_LINKS,
+    )
     @path_parameter("conversation_id", ROOM_ID)
     @authenticated
     @json_body(SendMessage)

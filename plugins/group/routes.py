@@ -24,6 +24,26 @@ from .service import GroupService
 MEMBER_ERRORS = [404]
 OWNER_ERRORS = [403, 404]
 ROOM_ID = "The group's id."
+# Where a response's ids lead (OpenAPI links: clients and schema-driven tests follow them).
+_GROUP = {"group_id": "$response.body#/id"}
+GROUP_LINKS = {
+    "get": {"operationId": "get~group.get", "parameters": _GROUP},
+    "send": {"operationId": "post~group.send", "parameters": _GROUP},
+    "history": {"operationId": "get~group.history", "parameters": _GROUP},
+    "rename": {"operationId": "patch~group.update", "parameters": _GROUP},
+}
+_MESSAGE = {"group_id": "$response.body#/groupId", "message_id": "$response.body#/id"}
+MESSAGE_LINKS = {
+    "edit": {"operationId": "patch~group.edit", "parameters": _MESSAGE},
+    "delete": {"operationId": "delete~group.delete", "parameters": _MESSAGE},
+}
+MEMBER_LINKS = {
+    "remove": {
+        "operationId": "delete~group.remove_member",
+        "parameters": {"group_id": "$response.body#/groupId"},
+        "requestBody": {"recipientId": "$response.body#/user/id"},
+    }
+}
 MESSAGE_ID = "The message's id."
 
 
@@ -38,7 +58,7 @@ def group_blueprint() -> Blueprint:
 
     @bp.post("/", strict_slashes=False)
     @openapi.definition(summary="Create a group", tag="group")
-    @responds(201, GroupDetail, "The new group")
+    @responds(201, GroupDetail, "The new group", links=GROUP_LINKS)
     @authenticated
     @json_body(CreateGroup)
     async def create(request: Request, body: CreateGroup):
@@ -95,7 +115,7 @@ def group_blueprint() -> Blueprint:
 
     @bp.post("/<group_id:str>/recipient")
     @openapi.definition(summary="Add a member (owner)", tag="group")
-    @responds(201, MembershipChange, "Added", errors=[*OWNER_ERRORS, 409])
+    @responds(201, MembershipChange, "Added", errors=[*OWNER_ERRORS, 409], links=MEMBER_LINKS)
     @path_parameter("group_id", ROOM_ID)
     @authenticated
     @json_body(Recipient)
@@ -121,8 +141,10 @@ def group_blueprint() -> Blueprint:
         "already used by you (a retry).",
         tag="group",
     )
-    @responds(201, GroupMessageOut, "Stored", errors=MEMBER_ERRORS)
-    @responds(200, GroupMessageOut, "The message first stored with this `clientId`")
+    @responds(201, GroupMessageOut, "Stored", errors=MEMBER_ERRORS, links=MESSAGE_LINKS)
+    @responds(
+        200, GroupMessageOut, "The message first stored with this `clientId`", links=MESSAGE_LINKS
+    )
     @path_parameter("group_id", ROOM_ID)
     @authenticated
     @json_body(SendMessage)
