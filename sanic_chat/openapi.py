@@ -86,9 +86,32 @@ def schema_ref(model: type[BaseModel]) -> dict[str, str]:
         schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
         for nested_name, nested in schema.pop("$defs", {}).items():
             if not builder.has_component("schemas", nested_name):
-                builder.add_component("schemas", nested_name, without_nul(nested))
-        builder.add_component("schemas", name, without_nul(schema))
+                builder.add_component("schemas", nested_name, _component(nested))
+        builder.add_component("schemas", name, _component(schema))
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _component(schema: dict[str, Any]) -> dict[str, Any]:
+    return without_nul(for_openapi30(schema))
+
+
+def for_openapi30(schema: Any) -> Any:
+    """pydantic's JSON Schema in OpenAPI 3.0 terms: `X | None` is `nullable`, not `type: null`."""
+    if isinstance(schema, list):
+        return [for_openapi30(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    schema = {key: for_openapi30(value) for key, value in schema.items()}
+    options = schema.get("anyOf", [])
+    if {"type": "null"} in options:
+        rest = [option for option in schema.pop("anyOf") if option != {"type": "null"}]
+        if len(rest) == 1 and "$ref" not in rest[0]:
+            schema = {**rest[0], **schema}
+        else:
+            # A $ref takes no siblings in 3.0: it goes under allOf, beside `nullable`.
+            schema["anyOf" if len(rest) > 1 else "allOf"] = rest
+        schema["nullable"] = True
+    return schema
 
 
 def without_nul(schema: Any) -> Any:

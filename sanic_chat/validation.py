@@ -69,12 +69,15 @@ def json_body(model: type[BaseModel]) -> Callable[[F], F]:
     """Validate the JSON body into `model`, passed to the handler as `body`."""
 
     def check(request: Request, data: Any, handler_kwargs: dict[str, Any]) -> None:
-        # No body at all reads as an empty object: the schema decides what is required.
-        handler_kwargs["body"] = parse(model, {} if data is None else data, "body")
+        # No body at all reads as an empty object: the schema decides what is required. A JSON
+        # `null` is a body, and not an object.
+        handler_kwargs["body"] = parse(model, data if request.body else {}, "body")
 
     def decorator(handler: F) -> F:
         handler = keep_docs(validate(json=check)(handler), handler)
-        return openapi.body({"application/json": schema_ref(model)}, required=True)(handler)
+        # A body without required fields may be left out (logout and refresh use the cookie).
+        required = any(field.is_required() for field in model.model_fields.values())
+        return openapi.body({"application/json": schema_ref(model)}, required=required)(handler)
 
     return decorator
 
