@@ -35,7 +35,7 @@ from .awaitables import await_all
 from .batches import Batcher
 from .errors import ChatError, Conflict, Forbidden, NotFound
 from .events import Event
-from .schemas import NOT_BLANK, CamelModel
+from .schemas import NOT_BLANK, CamelModel, at_most
 
 log = logging.getLogger("sanic_chat.messages")
 
@@ -51,6 +51,7 @@ LAST_ID = 2**63 - 1
 MessageContent = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CONTENT_CHARS),
+    at_most(MAX_CONTENT_CHARS),
     Field(
         description=f"Text, 1-{MAX_CONTENT_CHARS} characters after trimming.",
         json_schema_extra={"pattern": NOT_BLANK},

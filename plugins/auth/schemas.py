@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from plugins.user.schemas import Username, UserOut
-from sanic_chat.schemas import WHITESPACE, CamelModel
+from sanic_chat.schemas import WHITESPACE, CamelModel, at_most
 
 # Deliberately loose: the one real check of an address is a mail reaching it. Spelled with an
 # explicit whitespace class so that it means the same here and in the OpenAPI document; the
@@ -18,6 +18,7 @@ EMAIL_PATTERN = f"^[{WHITESPACE}]*{_PART}@{_PART}\\.{_PART}[{WHITESPACE}]*$"
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_lower=True, max_length=254, pattern=EMAIL_PATTERN),
+    at_most(254),
     Field(description="Email address; case-insensitive."),
 ]
 Password = Annotated[
@@ -47,7 +48,11 @@ class LoginRequest(CamelModel):
 
     email: Email | None = None
     username: (
-        Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=32)]
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, to_lower=True, max_length=32),
+            at_most(32),
+        ]
         | None
     ) = None
     password: Annotated[str, Field(min_length=1, max_length=128)]

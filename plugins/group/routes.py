@@ -37,13 +37,6 @@ MESSAGE_LINKS = {
     "edit": {"operationId": "patch~group.edit", "parameters": _MESSAGE},
     "delete": {"operationId": "delete~group.delete", "parameters": _MESSAGE},
 }
-MEMBER_LINKS = {
-    "remove": {
-        "operationId": "delete~group.remove_member",
-        "parameters": {"group_id": "$response.body#/groupId"},
-        "requestBody": {"recipientId": "$response.body#/user/id"},
-    }
-}
 MESSAGE_ID = "The message's id."
 
 
@@ -115,7 +108,7 @@ def group_blueprint() -> Blueprint:
 
     @bp.post("/<group_id:str>/recipient")
     @openapi.definition(summary="Add a member (owner)", tag="group")
-    @responds(201, MembershipChange, "Added", errors=[*OWNER_ERRORS, 409], links=MEMBER_LINKS)
+    @responds(201, MembershipChange, "Added", errors=[*OWNER_ERRORS, 409])
     @path_parameter("group_id", ROOM_ID)
     @authenticated
     @json_body(Recipient)
