@@ -86,6 +86,8 @@ def query_args(model: type[BaseModel]) -> Callable[[F], F]:
     """Validate the query string into `model`, passed to the handler as `query`."""
 
     def check(request: Request, data: Any, handler_kwargs: dict[str, Any]) -> None:
+        # `?limit=` is a value, and not a number: Sanic's `request.args` would drop it silently.
+        data = request.get_args(keep_blank_values=True)
         flat = {key: values[0] if len(values) == 1 else values for key, values in data.items()}
         handler_kwargs["query"] = parse(model, flat, "query")
 
