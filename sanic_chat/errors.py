@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import asyncpg
 from pydantic import BaseModel, Field
 from sanic import Request, Sanic
+from sanic.constants import HTTP_METHODS
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
 from tortoise.exceptions import BaseORMException, DBConnectionError
@@ -231,8 +232,23 @@ def _handle(request: Request, exception: Exception) -> HTTPResponse:
         code = _SANIC_CODES.get(status, "error")
         if status == 400 and "json" in title.lower():
             code, title = "malformed_json", "Malformed JSON body"
-        return problem_response(problem_body(status, title, code), dict(exception.headers or {}))
+        headers = dict(exception.headers or {})
+        if status == 405 and "Allow" not in headers:
+            headers["Allow"] = _allowed_methods(request)
+        return problem_response(problem_body(status, title, code), headers)
     return problem_response(*unexpected_error_problem(exception, where))
+
+
+def _allowed_methods(request: Request) -> str:
+    """The `Allow` header of a 405 (RFC 9110): Sanic's router leaves it out on dynamic paths."""
+    allowed = []
+    for method in HTTP_METHODS:
+        try:
+            request.app.router.get(request.path, method, request.headers.get("host"))
+        except SanicException:
+            continue
+        allowed.append(method)
+    return ", ".join(allowed)
 
 
 def install_error_handler(app: Sanic) -> None:

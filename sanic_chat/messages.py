@@ -36,7 +36,7 @@ from .batches import Batcher
 from .changes import Change
 from .errors import ChatError, Conflict, Forbidden, NotFound
 from .events import Event
-from .schemas import CamelModel
+from .schemas import NOT_BLANK, CamelModel, at_most
 from .transactions import transaction
 
 log = logging.getLogger("sanic_chat.messages")
@@ -68,10 +68,12 @@ def _something_visible(content: str) -> str:
 MessageContent = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CONTENT_CHARS),
+    at_most(MAX_CONTENT_CHARS),
     AfterValidator(_something_visible),
     Field(
         description=f"Text, 1-{MAX_CONTENT_CHARS} characters after trimming, at least one of "
-        "them visible."
+        "them visible.",
+        json_schema_extra={"pattern": NOT_BLANK},
     ),
 ]
 
@@ -148,10 +150,10 @@ class HistoryQuery(CamelModel):
     limit: int = Field(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description=f"1-{MAX_PAGE}.")
     # Bounded to the ids there can be: PostgreSQL refuses a larger bigint (a 500, not a page).
     before: int | None = Field(
-        None, ge=0, le=LAST_ID, description="Only messages older than this id."
+        None, ge=0, le=LAST_ID, description="Only messages older than this id; not with `after`."
     )
     after: int | None = Field(
-        None, ge=0, le=LAST_ID, description="Only messages newer than this id."
+        None, ge=0, le=LAST_ID, description="Only messages newer than this id; not with `before`."
     )
 
     @model_validator(mode="after")

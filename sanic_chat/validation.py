@@ -19,6 +19,7 @@ from sanic import Request
 from sanic_ext import openapi, validate
 
 from .errors import ValidationFailed
+from .messages import LAST_ID
 from .openapi import keep_docs, query_parameters, schema_ref
 
 M = TypeVar("M", bound=BaseModel)
@@ -33,25 +34,30 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def parse(model: type[M], data: Any, location: str = "body") -> M:
     """Validate `data` against `model`, raising ValidationFailed with per-field errors."""
-    nul_fields = _fields_with_nul(data, location)
+    # The nesting is bounded before anything walks the body recursively.
+    _strings(data, location)
+    try:
+        parsed = model.model_validate(data)
+    except PydanticValidationError as exc:
+        raise ValidationFailed(
+            f"The request {location} is invalid.", errors=field_errors(exc, location)
+        ) from None
+    # PostgreSQL text cannot hold U+0000: refused here rather than failing in the database.
+    # Only in what the model kept: unknown fields are ignored, whatever they hold.
+    kept = _strings(parsed.model_dump(by_alias=True), location)
+    nul_fields = [path for path, text in kept if "\x00" in text]
     if nul_fields:
-        # PostgreSQL text cannot hold U+0000: refused here rather than failing in the database.
         raise ValidationFailed(
             f"The request {location} is invalid.",
             errors=[
                 {"field": field, "message": "contains a NUL character"} for field in nul_fields
             ],
         )
-    try:
-        return model.model_validate(data)
-    except PydanticValidationError as exc:
-        raise ValidationFailed(
-            f"The request {location} is invalid.", errors=field_errors(exc, location)
-        ) from None
+    return parsed
 
 
-def _fields_with_nul(data: Any, location: str) -> list[str]:
-    """The paths of the strings in `data` that hold a NUL, in document order.
+def _strings(data: Any, location: str) -> list[tuple[str, str]]:
+    """The strings in `data` with their paths, in document order.
 
     A walk with its own stack, bounded by MAX_DEPTH: orjson parses up to 1,024 levels, and a
     recursive walk ran out of Python's stack (a RecursionError, a 500) on a small hostile body.
@@ -61,8 +67,7 @@ def _fields_with_nul(data: Any, location: str) -> list[str]:
     while pending:
         value, path, depth = pending.pop()
         if isinstance(value, str):
-            if "\x00" in value:
-                found.append(path)
+            found.append((path, value))
             continue
         if isinstance(value, dict):
             children = list(value.items())
@@ -93,12 +98,15 @@ def json_body(model: type[BaseModel]) -> Callable[[F], F]:
     """Validate the JSON body into `model`, passed to the handler as `body`."""
 
     def check(request: Request, data: Any, handler_kwargs: dict[str, Any]) -> None:
-        # No body at all reads as an empty object: the schema decides what is required.
-        handler_kwargs["body"] = parse(model, {} if data is None else data, "body")
+        # No body at all reads as an empty object: the schema decides what is required. A JSON
+        # `null` is a body, and not an object.
+        handler_kwargs["body"] = parse(model, data if request.body else {}, "body")
 
     def decorator(handler: F) -> F:
         handler = keep_docs(validate(json=check)(handler), handler)
-        return openapi.body({"application/json": schema_ref(model)}, required=True)(handler)
+        # A body without required fields may be left out (logout and refresh use the cookie).
+        required = any(field.is_required() for field in model.model_fields.values())
+        return openapi.body({"application/json": schema_ref(model)}, required=required)(handler)
 
     return decorator
 
@@ -107,6 +115,8 @@ def query_args(model: type[BaseModel]) -> Callable[[F], F]:
     """Validate the query string into `model`, passed to the handler as `query`."""
 
     def check(request: Request, data: Any, handler_kwargs: dict[str, Any]) -> None:
+        # `?limit=` is a value, and not a number: Sanic's `request.args` would drop it silently.
+        data = request.get_args(keep_blank_values=True)
         flat = {key: values[0] if len(values) == 1 else values for key, values in data.items()}
         handler_kwargs["query"] = parse(model, flat, "query")
 
@@ -134,6 +144,10 @@ def parse_id(value: str, name: str) -> UUID:
 def parse_position(text: str) -> int | None:
     """A message id or cursor as written in a path or query; None when it is not one."""
     return int(text) if _POSITION.fullmatch(text) else None
+
+
+# What `parse_message_id` accepts, for the OpenAPI document.
+MESSAGE_ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": LAST_ID}
 
 
 def parse_message_id(value: str) -> int:

@@ -4,6 +4,7 @@ from sanic_ext import openapi
 
 from plugins.user.schemas import UserOut
 from sanic_chat import Unauthorized, json_body, responds
+from sanic_chat.openapi import ERROR_DESCRIPTIONS
 from sanic_chat.schemas import reply
 
 from .schemas import LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, TokenPair
@@ -21,7 +22,7 @@ def auth_blueprint() -> Blueprint:
 
     @bp.post("/register")
     @openapi.definition(summary="Create an account", tag="auth")
-    @responds(201, UserOut, "The new user", errors=[409, 422])
+    @responds(201, UserOut, "The new user", errors={409: "The email or username is taken"})
     @json_body(RegisterRequest)
     async def register(request: Request, body: RegisterRequest):
         user = await service(request).register(body.email, body.username, body.password)
@@ -34,7 +35,12 @@ def auth_blueprint() -> Blueprint:
         "scoped to /api/auth. Repeated failures answer 429 for a while.",
         tag="auth",
     )
-    @responds(200, LoginResponse, "Signed in", errors=[401, 422, 429])
+    @responds(
+        200,
+        LoginResponse,
+        "Signed in",
+        errors={401: "Wrong email, username or password", 429: ERROR_DESCRIPTIONS[429]},
+    )
     @json_body(LoginRequest)
     async def login(request: Request, body: LoginRequest):
         user, session = await service(request).login(
@@ -55,7 +61,12 @@ def auth_blueprint() -> Blueprint:
         "works once; presenting a used one revokes the whole session.",
         tag="auth",
     )
-    @responds(200, TokenPair, "A new token pair", errors=[401, 422])
+    @responds(
+        200,
+        TokenPair,
+        "A new token pair",
+        errors={401: "Missing, expired, used or revoked refresh token"},
+    )
     @json_body(RefreshRequest)
     async def refresh_token(request: Request, body: RefreshRequest):
         token = body.refresh_token or request.cookies.get(COOKIE)
@@ -76,7 +87,7 @@ def auth_blueprint() -> Blueprint:
         "cookie. Always 204, so it is safe to repeat.",
         tag="auth",
     )
-    @responds(204, None, "Signed out", errors=[422])
+    @responds(204, None, "Signed out")
     @json_body(RefreshRequest)
     async def logout(request: Request, body: RefreshRequest):
         token = body.refresh_token or request.cookies.get(COOKIE)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from plugins.user.schemas import Username, UserOut
-from sanic_chat.schemas import CamelModel
+from sanic_chat.schemas import WHITESPACE, CamelModel, at_most
 
-# Deliberately loose: the one real check of an address is a mail reaching it.
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# Deliberately loose: the one real check of an address is a mail reaching it. Spelled with an
+# explicit whitespace class so that it means the same here and in the OpenAPI document; the
+# surrounding whitespace it allows is what the field strips.
+_PART = f"[^@\\x00{WHITESPACE}]+"
+EMAIL_PATTERN = f"^[{WHITESPACE}]*{_PART}@{_PART}\\.{_PART}[{WHITESPACE}]*$"
 
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_lower=True, max_length=254, pattern=EMAIL_PATTERN),
+    at_most(254),
     Field(description="Email address; case-insensitive."),
 ]
 Password = Annotated[
@@ -32,9 +36,23 @@ class RegisterRequest(CamelModel):
 class LoginRequest(CamelModel):
     """Sign in with `email` or `username` (one of them) and the password."""
 
+    # The document states the rule `_one_identifier` enforces (a null counts as absent).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": [name], "properties": {name: {"type": "string"}}}
+                for name in ("email", "username")
+            ]
+        }
+    )
+
     email: Email | None = None
     username: (
-        Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=32)]
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, to_lower=True, max_length=32),
+            at_most(32),
+        ]
         | None
     ) = None
     password: Annotated[str, Field(min_length=1, max_length=128)]

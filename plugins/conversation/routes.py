@@ -4,7 +4,8 @@ from sanic_ext import openapi
 
 from sanic_chat import authenticated, json_body, query_args, responds
 from sanic_chat.messages import EditMessage, HistoryQuery, SendMessage
-from sanic_chat.validation import parse_id, parse_message_id
+from sanic_chat.openapi import path_parameter
+from sanic_chat.validation import MESSAGE_ID_SCHEMA, parse_id, parse_message_id
 
 from .schemas import (
     ConversationList,
@@ -15,7 +16,25 @@ from .schemas import (
 )
 from .service import ConversationService
 
-PARTICIPANT_ERRORS = [401, 404, 422]
+# 401, 422 and the rest are implied by the decorators below `responds`: these are the rooms' own.
+PARTICIPANT_ERRORS = [404]
+ROOM_ID = "The conversation's id."
+# Where a response's ids lead (OpenAPI links: clients and schema-driven tests follow them).
+_CONVERSATION = {"conversation_id": "$response.body#/id"}
+CONVERSATION_LINKS = {
+    "get": {"operationId": "get~conversation.get", "parameters": _CONVERSATION},
+    "send": {"operationId": "post~conversation.send", "parameters": _CONVERSATION},
+    "history": {"operationId": "get~conversation.history", "parameters": _CONVERSATION},
+}
+_MESSAGE = {
+    "conversation_id": "$response.body#/conversationId",
+    "message_id": "$response.body#/id",
+}
+MESSAGE_LINKS = {
+    "edit": {"operationId": "patch~conversation.edit", "parameters": _MESSAGE},
+    "delete": {"operationId": "delete~conversation.delete", "parameters": _MESSAGE},
+}
+MESSAGE_ID = "The message's id."
 
 
 def conversation_blueprint() -> Blueprint:
@@ -33,7 +52,12 @@ def conversation_blueprint() -> Blueprint:
         description="201 when created; 200 with the existing conversation of the pair.",
         tag="conversation",
     )
-    @responds(201, ConversationOut, "The conversation", errors=PARTICIPANT_ERRORS)
+    @responds(
+        201, ConversationOut, "Created", errors={404: "No such user"}, links=CONVERSATION_LINKS
+    )
+    @responds(
+        200, ConversationOut, "The existing conversation of the pair", links=CONVERSATION_LINKS
+    )
     @authenticated
     @json_body(CreateConversation)
     async def create(request: Request, body: CreateConversation):
@@ -44,7 +68,7 @@ def conversation_blueprint() -> Blueprint:
 
     @bp.get("/", strict_slashes=False)
     @openapi.definition(summary="My conversations, newest activity first", tag="conversation")
-    @responds(200, ConversationList, "Your conversations", errors=[401])
+    @responds(200, ConversationList, "Your conversations")
     @authenticated
     async def list_mine(request: Request):
         return json({"conversations": await conversations(request).list_for(me(request))})
@@ -52,6 +76,7 @@ def conversation_blueprint() -> Blueprint:
     @bp.get("/<conversation_id:str>")
     @openapi.definition(summary="A conversation", tag="conversation")
     @responds(200, ConversationOut, "The conversation", errors=PARTICIPANT_ERRORS)
+    @path_parameter("conversation_id", ROOM_ID)
     @authenticated
     async def get(request: Request, conversation_id: str):
         return json(await conversations(request).get(parse_id(conversation_id, "id"), me(request)))
@@ -63,7 +88,20 @@ def conversation_blueprint() -> Blueprint:
         "already used by you in this room (a retry); 409 when you used it in another room.",
         tag="conversation",
     )
-    @responds(201, ConversationMessageOut, "Stored", errors=[*PARTICIPANT_ERRORS, 409])
+    @responds(
+        201,
+        ConversationMessageOut,
+        "Stored",
+        errors=[*PARTICIPANT_ERRORS, 409],
+        links=MESSAGE_LINKS,
+    )
+    @responds(
+        200,
+        ConversationMessageOut,
+        "The message first stored with this `clientId`",
+        links=MESSAGE_LINKS,
+    )
+    @path_parameter("conversation_id", ROOM_ID)
     @authenticated
     @json_body(SendMessage)
     async def send(request: Request, conversation_id: str, body: SendMessage):
@@ -75,6 +113,7 @@ def conversation_blueprint() -> Blueprint:
     @bp.get("/<conversation_id:str>/message")
     @openapi.definition(summary="Message history, newest first (cursor pages)", tag="conversation")
     @responds(200, ConversationMessages, "A page of messages", errors=PARTICIPANT_ERRORS)
+    @path_parameter("conversation_id", ROOM_ID)
     @authenticated
     @query_args(HistoryQuery)
     async def history(request: Request, conversation_id: str, query: HistoryQuery):
@@ -86,6 +125,8 @@ def conversation_blueprint() -> Blueprint:
     @bp.patch("/<conversation_id:str>/message/<message_id:str>")
     @openapi.definition(summary="Edit your message", tag="conversation")
     @responds(200, ConversationMessageOut, "Edited", errors=[*PARTICIPANT_ERRORS, 403, 409])
+    @path_parameter("conversation_id", ROOM_ID)
+    @path_parameter("message_id", MESSAGE_ID, MESSAGE_ID_SCHEMA)
     @authenticated
     @json_body(EditMessage)
     async def edit(request: Request, conversation_id: str, message_id: str, body: EditMessage):
@@ -104,6 +145,8 @@ def conversation_blueprint() -> Blueprint:
         tag="conversation",
     )
     @responds(200, ConversationMessageOut, "The tombstone", errors=[*PARTICIPANT_ERRORS, 403])
+    @path_parameter("conversation_id", ROOM_ID)
+    @path_parameter("message_id", MESSAGE_ID, MESSAGE_ID_SCHEMA)
     @authenticated
     async def delete(request: Request, conversation_id: str, message_id: str):
         message = await conversations(request).delete(

@@ -4,7 +4,8 @@ from sanic_ext import openapi
 
 from sanic_chat import authenticated, json_body, query_args, responds
 from sanic_chat.messages import EditMessage, HistoryQuery, SendMessage
-from sanic_chat.validation import parse_id, parse_message_id
+from sanic_chat.openapi import path_parameter
+from sanic_chat.validation import MESSAGE_ID_SCHEMA, parse_id, parse_message_id
 
 from .schemas import (
     CreateGroup,
@@ -19,8 +20,24 @@ from .schemas import (
 )
 from .service import GroupService
 
-MEMBER_ERRORS = [401, 404, 422]
-OWNER_ERRORS = [401, 403, 404, 422]
+# 401, 422 and the rest are implied by the decorators below `responds`: these are the rooms' own.
+MEMBER_ERRORS = [404]
+OWNER_ERRORS = [403, 404]
+ROOM_ID = "The group's id."
+# Where a response's ids lead (OpenAPI links: clients and schema-driven tests follow them).
+_GROUP = {"group_id": "$response.body#/id"}
+GROUP_LINKS = {
+    "get": {"operationId": "get~group.get", "parameters": _GROUP},
+    "send": {"operationId": "post~group.send", "parameters": _GROUP},
+    "history": {"operationId": "get~group.history", "parameters": _GROUP},
+    "rename": {"operationId": "patch~group.update", "parameters": _GROUP},
+}
+_MESSAGE = {"group_id": "$response.body#/groupId", "message_id": "$response.body#/id"}
+MESSAGE_LINKS = {
+    "edit": {"operationId": "patch~group.edit", "parameters": _MESSAGE},
+    "delete": {"operationId": "delete~group.delete", "parameters": _MESSAGE},
+}
+MESSAGE_ID = "The message's id."
 
 
 def group_blueprint() -> Blueprint:
@@ -34,7 +51,7 @@ def group_blueprint() -> Blueprint:
 
     @bp.post("/", strict_slashes=False)
     @openapi.definition(summary="Create a group", tag="group")
-    @responds(201, GroupDetail, "The new group", errors=[401, 422])
+    @responds(201, GroupDetail, "The new group", links=GROUP_LINKS)
     @authenticated
     @json_body(CreateGroup)
     async def create(request: Request, body: CreateGroup):
@@ -43,7 +60,7 @@ def group_blueprint() -> Blueprint:
 
     @bp.get("/", strict_slashes=False)
     @openapi.definition(summary="My groups, newest activity first", tag="group")
-    @responds(200, GroupList, "The groups you are in", errors=[401])
+    @responds(200, GroupList, "The groups you are in")
     @authenticated
     async def list_mine(request: Request):
         return json({"groups": await groups(request).list_for(me(request))})
@@ -51,6 +68,7 @@ def group_blueprint() -> Blueprint:
     @bp.get("/<group_id:str>")
     @openapi.definition(summary="A group with its members", tag="group")
     @responds(200, GroupDetail, "The group", errors=MEMBER_ERRORS)
+    @path_parameter("group_id", ROOM_ID)
     @authenticated
     async def get(request: Request, group_id: str):
         return json(await groups(request).get(parse_id(group_id, "id"), me(request)))
@@ -58,6 +76,7 @@ def group_blueprint() -> Blueprint:
     @bp.patch("/<group_id:str>")
     @openapi.definition(summary="Rename a group (owner)", tag="group")
     @responds(200, GroupDetail, "The group", errors=OWNER_ERRORS)
+    @path_parameter("group_id", ROOM_ID)
     @authenticated
     @json_body(EditGroup)
     async def update(request: Request, group_id: str, body: EditGroup):
@@ -67,6 +86,7 @@ def group_blueprint() -> Blueprint:
     @bp.patch("/<group_id:str>/owner")
     @openapi.definition(summary="Hand ownership to another member (owner)", tag="group")
     @responds(200, GroupDetail, "The group", errors=OWNER_ERRORS)
+    @path_parameter("group_id", ROOM_ID)
     @authenticated
     @json_body(TransferOwnership)
     async def transfer(request: Request, group_id: str, body: TransferOwnership):
@@ -80,7 +100,8 @@ def group_blueprint() -> Blueprint:
         "member: then the group is deleted.",
         tag="group",
     )
-    @responds(200, MembershipChange, "You left", errors=[401, 404, 409, 422])
+    @responds(200, MembershipChange, "You left", errors=[404, 409])
+    @path_parameter("group_id", ROOM_ID)
     @authenticated
     async def leave(request: Request, group_id: str):
         return json(await groups(request).leave(parse_id(group_id, "id"), me(request)))
@@ -88,6 +109,7 @@ def group_blueprint() -> Blueprint:
     @bp.post("/<group_id:str>/recipient")
     @openapi.definition(summary="Add a member (owner)", tag="group")
     @responds(201, MembershipChange, "Added", errors=[*OWNER_ERRORS, 409])
+    @path_parameter("group_id", ROOM_ID)
     @authenticated
     @json_body(Recipient)
     async def add_member(request: Request, group_id: str, body: Recipient):
@@ -98,6 +120,7 @@ def group_blueprint() -> Blueprint:
     @bp.delete("/<group_id:str>/recipient")
     @openapi.definition(summary="Remove a member (owner)", tag="group")
     @responds(200, MembershipChange, "Removed", errors=[*OWNER_ERRORS, 409])
+    @path_parameter("group_id", ROOM_ID)
     @authenticated
     @json_body(Recipient)
     async def remove_member(request: Request, group_id: str, body: Recipient):
@@ -111,7 +134,11 @@ def group_blueprint() -> Blueprint:
         "already used by you in this room (a retry); 409 when you used it in another room.",
         tag="group",
     )
-    @responds(201, GroupMessageOut, "Stored", errors=[*MEMBER_ERRORS, 409])
+    @responds(201, GroupMessageOut, "Stored", errors=[*MEMBER_ERRORS, 409], links=MESSAGE_LINKS)
+    @responds(
+        200, GroupMessageOut, "The message first stored with this `clientId`", links=MESSAGE_LINKS
+    )
+    @path_parameter("group_id", ROOM_ID)
     @authenticated
     @json_body(SendMessage)
     async def send(request: Request, group_id: str, body: SendMessage):
@@ -123,6 +150,7 @@ def group_blueprint() -> Blueprint:
     @bp.get("/<group_id:str>/message")
     @openapi.definition(summary="Message history, newest first (cursor pages)", tag="group")
     @responds(200, GroupMessages, "A page of messages", errors=MEMBER_ERRORS)
+    @path_parameter("group_id", ROOM_ID)
     @authenticated
     @query_args(HistoryQuery)
     async def history(request: Request, group_id: str, query: HistoryQuery):
@@ -134,6 +162,8 @@ def group_blueprint() -> Blueprint:
     @bp.patch("/<group_id:str>/message/<message_id:str>")
     @openapi.definition(summary="Edit your message", tag="group")
     @responds(200, GroupMessageOut, "Edited", errors=[*OWNER_ERRORS, 409])
+    @path_parameter("group_id", ROOM_ID)
+    @path_parameter("message_id", MESSAGE_ID, MESSAGE_ID_SCHEMA)
     @authenticated
     @json_body(EditMessage)
     async def edit(request: Request, group_id: str, message_id: str, body: EditMessage):
@@ -149,6 +179,8 @@ def group_blueprint() -> Blueprint:
         tag="group",
     )
     @responds(200, GroupMessageOut, "The tombstone", errors=OWNER_ERRORS)
+    @path_parameter("group_id", ROOM_ID)
+    @path_parameter("message_id", MESSAGE_ID, MESSAGE_ID_SCHEMA)
     @authenticated
     async def delete(request: Request, group_id: str, message_id: str):
         message = await groups(request).delete(

@@ -10,12 +10,13 @@ from pydantic import Field, StringConstraints
 
 from plugins.user.schemas import PublicUser
 from sanic_chat.messages import MessageContent, MessageOut
-from sanic_chat.schemas import CamelModel
+from sanic_chat.schemas import NOT_BLANK, CamelModel, at_most
 
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    Field(description="1-100 characters."),
+    at_most(100),
+    Field(description="1-100 characters.", json_schema_extra={"pattern": NOT_BLANK}),
 ]
 MAX_INITIAL_MEMBERS = 500
 

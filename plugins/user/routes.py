@@ -13,7 +13,7 @@ def user_blueprint() -> Blueprint:
 
     @bp.get("/search")
     @openapi.definition(summary="Find users by username prefix", tag="user")
-    @responds(200, UserSearchResult, "Matching users", errors=[401, 422])
+    @responds(200, UserSearchResult, "Matching users")
     @authenticated
     @query_args(UserSearchQuery)
     async def search(request: Request, query: UserSearchQuery):
@@ -22,7 +22,7 @@ def user_blueprint() -> Blueprint:
 
     @bp.get("/me")
     @openapi.definition(summary="The signed-in user", tag="user")
-    @responds(200, UserOut, "The current user", errors=[401])
+    @responds(200, UserOut, "The current user")
     @authenticated
     async def me(request: Request):
         user = await service.get_user(request.ctx.user.id)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from sanic_chat.schemas import CamelModel
+from sanic_chat.schemas import NOT_BLANK, CamelModel, at_most
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.]+$"
 
@@ -18,6 +18,7 @@ Username = Annotated[
     StringConstraints(
         strip_whitespace=True, to_lower=True, min_length=3, max_length=32, pattern=USERNAME_PATTERN
     ),
+    at_most(32),
     Field(description="3-32 characters: letters, digits, `_` and `.`; case-insensitive."),
 ]
 
@@ -40,7 +41,11 @@ class UserSearchQuery(CamelModel):
     username: Annotated[
         str,
         StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=32),
-        Field(description="Case-insensitive prefix of the usernames to find."),
+        at_most(32),
+        Field(
+            description="Case-insensitive prefix of the usernames to find.",
+            json_schema_extra={"pattern": NOT_BLANK},
+        ),
     ]
     limit: int = Field(20, ge=1, le=50, description="At most this many users (1-50).")
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
+from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from sanic_chat import hookimpl
 from sanic_chat.app import create_app
@@ -41,6 +43,19 @@ async def test_every_error_is_a_problem_document(client):
     assert_problem(response, 405, "method_not_allowed")
     _, response = await client.post("/api/auth/login", json={})
     assert_problem(response, 422, "validation_failed")
+
+
+async def test_a_405_lists_the_allowed_methods_on_paths_with_parameters(client):
+    # Sanic's router names them on static paths only; RFC 9110 requires `Allow` on every 405.
+    for path, allowed in [
+        ("/api/group", {"GET", "POST"}),
+        (f"/api/group/{uuid.uuid4()}/message", {"GET", "POST"}),
+        (f"/api/group/{uuid.uuid4()}/message/1", {"PATCH", "DELETE"}),
+    ]:
+        _, response = await client.put(path)
+        assert_problem(response, 405, "method_not_allowed")
+        methods = {method.strip() for method in response.headers["allow"].split(",")}
+        assert methods - {"HEAD", "OPTIONS"} == allowed, (path, methods)
 
 
 async def test_unexpected_errors_are_a_bare_500(client):
@@ -111,6 +126,74 @@ async def test_openapi_documents_every_route_with_its_errors(client):
     me = paths["/api/user/me"]["get"]
     assert me["security"] == [{"bearer": []}]
     assert "401" in me["responses"]
+
+
+async def test_openapi_document_is_valid_openapi_3_0(client):
+    _, response = await client.get("/api/docs/openapi.json")
+    assert response.json["openapi"].startswith("3.0.")
+    errors = [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in OpenAPIV30SpecValidator(response.json).iter_errors()
+    ]
+    assert errors == []
+
+
+async def test_openapi_parameters_have_their_real_types(client):
+    """Swagger UI builds its forms from these: an `object` would make it ask for JSON."""
+    _, response = await client.get("/api/docs/openapi.json")
+    paths = response.json["paths"]
+    search = {p["name"]: p for p in paths["/api/user/search"]["get"]["parameters"]}
+    assert search["limit"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 50,
+        "default": 20,
+    }
+    assert search["username"]["schema"]["type"] == "string"
+    assert search["username"]["required"] is True
+    history = {p["name"]: p for p in paths["/api/group/{group_id}/message"]["get"]["parameters"]}
+    assert history["before"]["schema"]["type"] == "integer"
+    assert history["before"]["required"] is False
+    assert history["group_id"]["schema"] == {"type": "string", "format": "uuid"}
+    edit = paths["/api/conversation/{conversation_id}/message/{message_id}"]["patch"]
+    message_id = next(p for p in edit["parameters"] if p["name"] == "message_id")
+    assert message_id["in"] == "path"
+    assert message_id["schema"]["type"] == "integer"
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", ()):
+                assert parameter["schema"].get("type") in ("string", "integer"), (path, method)
+
+
+async def test_openapi_documents_every_status_a_route_answers(client):
+    _, response = await client.get("/api/docs/openapi.json")
+    paths = response.json["paths"]
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for path, operations in paths.items():
+        if path in ("/ws", "/api/explode"):  # the WebSocket handshake; this module's own route
+            continue
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            # Any request can be too large; every route reads the database.
+            assert {"413", "503"} <= responses.keys(), (path, method)
+            for status, documented in responses.items():
+                if status >= "400":
+                    schema = documented["content"]["application/problem+json"]["schema"]
+                    assert schema == problem, (path, method, status)
+            if "requestBody" in operation:
+                assert {"400", "422"} <= responses.keys(), (path, method)
+            if operation.get("parameters"):
+                assert "422" in responses, (path, method)
+            if operation.get("security"):
+                assert "401" in responses, (path, method)
+    # A second request for the same pair, or a retried clientId, answers 200.
+    assert {"200", "201"} <= paths["/api/conversation"]["post"]["responses"].keys()
+    for room in ("group/{group_id}", "conversation/{conversation_id}"):
+        assert {"200", "201"} <= paths[f"/api/{room}/message"]["post"]["responses"].keys()
+    assert "content" not in paths["/api/auth/logout"]["post"]["responses"]["204"]
+    # Logout and refresh may send no body at all (the cookie carries the token).
+    assert paths["/api/auth/logout"]["post"]["requestBody"]["required"] is False
+    assert paths["/api/auth/register"]["post"]["requestBody"]["required"] is True
 
 
 @pytest.fixture

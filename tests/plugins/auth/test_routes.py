@@ -248,6 +248,16 @@ async def test_logout_revokes_the_session_and_clears_the_cookie(client, register
         assert response.status == 204
 
 
+async def test_logout_takes_no_body_but_refuses_one_that_is_not_an_object(client):
+    _, response = await client.post("/api/auth/logout")
+    assert response.status == 204
+    for body in ("null", "[]", '"token"'):
+        _, response = await client.post(
+            "/api/auth/logout", content=body, headers={"content-type": "application/json"}
+        )
+        assert assert_problem(response, 422)["errors"][0]["field"] == "body", body
+
+
 # ---- access tokens on protected routes
 
 

@@ -149,6 +149,19 @@ async def test_malformed_ids_are_422(client, register):
         f"/api/group/{group['id']}/message/abc", json={"content": "x"}, headers=owner.headers
     )
     assert assert_problem(response, 422)["errors"][0]["field"] == "path.messageId"
+    # Digits that are not ASCII ("²".isdigit() is true) and ids beyond a bigint: 422, not 500.
+    for message_id in ("%C2%B2", "\u00b2", str(2**63)):
+        _, response = await client.patch(
+            f"/api/group/{group['id']}/message/{message_id}",
+            json={"content": "x"},
+            headers=owner.headers,
+        )
+        assert assert_problem(response, 422)["errors"][0]["field"] == "path.messageId"
+    # The largest id the document allows is a well-formed one: no such message.
+    _, response = await client.delete(
+        f"/api/group/{group['id']}/message/{2**63 - 1}", headers=owner.headers
+    )
+    assert_problem(response, 404, "message_not_found")
 
 
 # ---- owner rights
@@ -323,10 +336,25 @@ async def test_edit_by_author_only_and_delete_by_author_or_owner(client, registe
 async def test_content_is_validated(client, register):
     owner = await register("owner")
     group = await make_group(client, owner)
-    for content in ("", "   ", "x" * 4001, "nul \x00 inside"):
+    # The limit holds on what is sent, as documented, even when trimming would bring it under.
+    padded = " " * 10 + "x" * 3995
+    for content in ("", "   ", "x" * 4001, padded, "nul \x00 inside"):
         response = await send(client, owner, group["id"], content)
         assert assert_problem(response, 422)["errors"][0]["field"] == "body.content"
     assert (await send(client, owner, group["id"], "x" * 4000)).status == 201
+
+
+async def test_unknown_fields_are_ignored_whatever_they_hold(client, register):
+    """A NUL is refused in the fields the service reads, not in fields it ignores."""
+    owner = await register("owner")
+    group = await make_group(client, owner)
+    _, response = await client.post(
+        f"/api/group/{group['id']}/message",
+        json={"content": "hello", "extra": {"note": "nul \x00 inside"}},
+        headers=owner.headers,
+    )
+    assert response.status == 201, response.text
+    assert response.json["content"] == "hello"
 
 
 async def test_a_deleted_users_token_sends_nothing(client, register, db):

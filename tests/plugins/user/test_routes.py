@@ -72,6 +72,8 @@ async def test_search_validation_and_auth(client, register):
         ({"username": "a", "limit": 0}, "query.limit"),
         ({"username": "a", "limit": 51}, "query.limit"),
         ({"username": "a", "limit": "many"}, "query.limit"),
+        # A blank value is not a number, nor the default (Sanic's args would drop it).
+        ({"username": "a", "limit": ""}, "query.limit"),
         ({"username": "x" * 33}, "query.username"),
         ({"username": "al\x00"}, "query.username"),
     ]:
