@@ -10,7 +10,9 @@ import httpx
 import pytest
 import websockets
 
-from sanic_chat.validation import MAX_DEPTH
+from sanic_chat.errors import ValidationFailed
+from sanic_chat.gateway import CommandFrame
+from sanic_chat.validation import MAX_DEPTH, parse
 from tests.live import connect, new_group, register
 from tests.problem import assert_problem
 
@@ -44,12 +46,13 @@ async def test_beyond_what_the_parser_reads_is_malformed_json(client):
     assert_problem(response, 400, "malformed_json")
 
 
-async def test_a_nul_deep_inside_is_still_named(client):
-    body = {"title": "t", "users": [], "message": "ok", "extra": {"a": [1, {"b": "x\x00"}]}}
-    _, response = await client.post("/api/auth/login", json=body)
-    problem = assert_problem(response, 422, "validation_failed")
-    assert problem["errors"] == [
-        {"field": "body.extra.a.1.b", "message": "contains a NUL character"}
+def test_a_nul_deep_inside_a_kept_field_is_named():
+    frame = {"type": "x", "data": {"a": [1, {"b": "x\x00"}]}, "unknown": "y\x00"}
+    with pytest.raises(ValidationFailed) as refused:
+        parse(CommandFrame, frame, "frame")
+    # Unknown fields are ignored, whatever they hold; the kept ones are walked to the bottom.
+    assert refused.value.errors == [
+        {"field": "frame.data.a.1.b", "message": "contains a NUL character"}
     ]
 
 
