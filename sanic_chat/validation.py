@@ -27,8 +27,8 @@ M = TypeVar("M", bound=BaseModel)
 # Levels of arrays and objects a body or frame may nest: far more than any payload here needs.
 MAX_DEPTH = 64
 # A message id or a cursor: ASCII digits only (`str.isdigit` also takes "²" and other scripts'
-# digits, which `int` then refuses), and few enough to fit in a bigint.
-_POSITION = re.compile(r"[0-9]{1,18}")
+# digits, which `int` then refuses), and no larger than a bigint holds.
+_POSITION = re.compile(r"[0-9]{1,19}")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -143,7 +143,10 @@ def parse_id(value: str, name: str) -> UUID:
 
 def parse_position(text: str) -> int | None:
     """A message id or cursor as written in a path or query; None when it is not one."""
-    return int(text) if _POSITION.fullmatch(text) else None
+    if not _POSITION.fullmatch(text):
+        return None
+    position = int(text)
+    return position if position <= LAST_ID else None
 
 
 # What `parse_message_id` accepts, for the OpenAPI document.

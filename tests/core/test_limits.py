@@ -43,12 +43,6 @@ def server(server_env, tmp_path_factory):
         yield running
 
 
-@pytest.fixture
-async def http(server):
-    async with httpx.AsyncClient(base_url=server.http) as client:
-        yield client
-
-
 class RawClient:
     """A WebSocket client on a plain socket that does only what the test tells it to."""
 

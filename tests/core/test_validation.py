@@ -84,7 +84,7 @@ async def test_history_bounds_beyond_any_id_are_422(server, http, bound):
     assert response.json()["messages"] == []
 
 
-@pytest.mark.parametrize("message_id", ["²", "١٢", "\uff11\uff12", "12%0A", "-1", "1" * 19])
+@pytest.mark.parametrize("message_id", ["²", "١٢", "\uff11\uff12", "12%0A", "-1", str(2**63)])
 async def test_message_ids_are_ascii_digits(server, http, message_id):
     alice = await register(http, "alice")
     gid = await new_group(http, alice)
@@ -93,7 +93,7 @@ async def test_message_ids_are_ascii_digits(server, http, message_id):
     assert problem["errors"][0]["field"] == "path.messageId"
 
 
-@pytest.mark.parametrize("since", ["²", "١٢٣", "\uff11\uff12", " 1", "1.0", "1" * 19])
+@pytest.mark.parametrize("since", ["²", "١٢٣", "\uff11\uff12", " 1", "1.0", str(2**63)])
 async def test_since_takes_ascii_digits_only(server, http, since):
     alice = await register(http, "alice")
     url = str(httpx.URL(server.ws, params={"token": alice["token"], "since": since}))
