@@ -22,11 +22,14 @@ import pytest
 
 from sanic_chat.app import create_app
 from sanic_chat.config import Settings, load_settings
-from tests.database import migrated_database
+from tests.database import database_prefix, migrated_database
 from tests.live import free_port, redis_server_command
 from tests.settings import PASSWORD, TEST_SETTINGS
 
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+# Not database 0, where a developer's own server keeps its data; pub/sub channels ignore the
+# number, and the app's namespace keeps them apart.
+LOCAL_REDIS = "redis://127.0.0.1:6379/15"
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -57,7 +60,11 @@ def postgres_server(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 async def database_url(postgres_server: str) -> AsyncIterator[str]:
     """A database created for this run, migrated with `sanic-chat db upgrade`, then dropped."""
-    async with migrated_database(postgres_server, "sanic_chat_test") as url:
+    try:
+        prefix = database_prefix()
+    except ValueError as error:
+        pytest.exit(str(error), returncode=4)
+    async with migrated_database(postgres_server, prefix) as url:
         yield url
 
 
@@ -148,7 +155,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if os.environ.get("TEST_REDIS_URL"):
         yield os.environ["TEST_REDIS_URL"]
     elif _port_open("127.0.0.1", 6379):
-        yield "redis://127.0.0.1:6379/0"
+        yield LOCAL_REDIS
     elif shutil.which("redis-server"):
         port = free_port()
         workdir = tmp_path_factory.mktemp("redis")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -13,6 +14,21 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from tests.settings import TEST_SETTINGS
+
+DEFAULT_PREFIX = "sanic_chat_test"
+# Lower-case letters, digits and _: a leftover database can be dropped without quoting its name.
+# PostgreSQL names stop at 63 characters; 13 of them are the random suffix.
+_PREFIX_SHAPE = re.compile(r"[a-z_][a-z0-9_]{0,49}")
+
+
+def database_prefix() -> str:
+    """`TEST_DB_PREFIX`: how the run's throwaway databases are named (`<prefix>_<12 hex>`)."""
+    prefix = os.environ.get("TEST_DB_PREFIX") or DEFAULT_PREFIX
+    if not _PREFIX_SHAPE.fullmatch(prefix):
+        raise ValueError(
+            f"TEST_DB_PREFIX={prefix!r}: use 1 to 50 of a-z, 0-9 and _, not starting with a digit"
+        )
+    return prefix
 
 
 def with_database(server_url: str, database: str) -> str:
