@@ -16,7 +16,7 @@ import pytest
 from sanic_chat.messages import ORDER_LOCK
 from tests.live import connect, live_server, new_group, register
 from tests.problem import assert_problem
-from tests.services import own_postgres, own_redis
+from tests.services import running_postgres, running_redis
 from tests.settings import TEST_SETTINGS
 
 RECOVERY_SECONDS = 30
@@ -24,13 +24,13 @@ RECOVERY_SECONDS = 30
 
 @pytest.fixture(scope="module")
 def postgres():
-    with own_postgres() as server:
+    with running_postgres() as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def redis_instance(tmp_path_factory):
-    with own_redis(tmp_path_factory.mktemp("redis")) as server:
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
         yield server
 
 

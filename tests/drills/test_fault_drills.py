@@ -28,9 +28,9 @@ import pytest
 
 from tests.database import migrated_database
 from tests.drills.chatters import Chatter, Observations, Room, watch_health
-from tests.drills.services import PrivatePostgres, PrivateRedis, kill_server
 from tests.drills.tally import Report, read_stored
-from tests.live import LiveServer, live_server, new_group, register
+from tests.live import LiveServer, kill_server, live_server, new_group, register
+from tests.services import PrivatePostgres, PrivateRedis, running_postgres
 from tests.settings import TEST_SETTINGS
 
 USERS = 16
@@ -102,11 +102,8 @@ FAULTS: dict[str, Fault] = {
 
 @pytest.fixture(scope="module")
 def drill_postgres():
-    postgres = PrivatePostgres()
-    postgres.start()
-    yield postgres
-    postgres.stop()
-    postgres.remove()
+    with running_postgres() as postgres:
+        yield postgres
 
 
 @pytest.fixture(scope="module")
