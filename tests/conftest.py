@@ -22,7 +22,7 @@ import pytest
 from sanic_chat.app import create_app
 from sanic_chat.config import Settings, load_settings
 from tests.database import migrated_database
-from tests.services import PrivateRedis, running_redis
+from tests.services import PrivatePostgres, PrivateRedis, running_postgres, running_redis
 from tests.settings import PASSWORD, TEST_SETTINGS
 
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -163,4 +163,18 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
     """A redis-server of this test's own, which it may kill, hang and start again."""
     with running_redis(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def module_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL cluster the module's tests share and may stop, start and cut off."""
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def module_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRedis]:
+    """A redis-server the module's tests share and may stop, kill and start again."""
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
         yield server

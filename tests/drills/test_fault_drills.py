@@ -30,7 +30,7 @@ from tests.database import migrated_database
 from tests.drills.chatters import Chatter, Observations, Room, watch_health
 from tests.drills.tally import Report, read_stored
 from tests.live import LiveServer, kill_server, live_server, new_group, register
-from tests.services import PrivatePostgres, PrivateRedis, running_postgres
+from tests.services import PrivatePostgres, PrivateRedis
 from tests.settings import TEST_SETTINGS
 
 USERS = 16
@@ -100,20 +100,6 @@ FAULTS: dict[str, Fault] = {
 }
 
 
-@pytest.fixture(scope="module")
-def drill_postgres():
-    with running_postgres() as postgres:
-        yield postgres
-
-
-@pytest.fixture(scope="module")
-def drill_redis(tmp_path_factory):
-    redis = PrivateRedis(tmp_path_factory.mktemp("drill-redis"))
-    redis.start()
-    yield redis
-    redis.kill()
-
-
 def drill_env(database_url: str, redis_url: str) -> dict[str, str]:
     return {
         **{name: str(value) for name, value in TEST_SETTINGS.items()},
@@ -125,11 +111,11 @@ def drill_env(database_url: str, redis_url: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", FAULTS)
-async def test_fault_drill(name, drill_postgres, drill_redis, tmp_path, capsys):
-    async with migrated_database(drill_postgres.url, "sanic_chat_drill") as database_url:
-        env = drill_env(database_url, drill_redis.url)
+async def test_fault_drill(name, module_postgres, module_redis, tmp_path, capsys):
+    async with migrated_database(module_postgres.url, "sanic_chat_drill") as database_url:
+        env = drill_env(database_url, module_redis.url)
         with live_server(env, cwd=tmp_path) as one, live_server(env, cwd=tmp_path) as two:
-            cluster = Cluster(drill_postgres, drill_redis, [one, two], database_url)
+            cluster = Cluster(module_postgres, module_redis, [one, two], database_url)
             report = await run_drill(name, cluster, FAULTS[name])
             failures = report.failures()
             with capsys.disabled():
