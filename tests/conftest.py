@@ -11,11 +11,10 @@ import itertools
 import os
 import shutil
 import socket
-import subprocess
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -23,7 +22,7 @@ import pytest
 from sanic_chat.app import create_app
 from sanic_chat.config import Settings, load_settings
 from tests.database import database_prefix, migrated_database
-from tests.live import free_port, redis_server_command
+from tests.services import PrivatePostgres, PrivateRedis, running_postgres, running_redis
 from tests.settings import PASSWORD, TEST_SETTINGS
 
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -157,22 +156,32 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     elif _port_open("127.0.0.1", 6379):
         yield LOCAL_REDIS
     elif shutil.which("redis-server"):
-        port = free_port()
-        workdir = tmp_path_factory.mktemp("redis")
-        process = subprocess.Popen(
-            redis_server_command(port, workdir),
-            stdout=subprocess.DEVNULL,
-        )
-        for _ in range(50):
-            if _port_open("127.0.0.1", port):
-                break
-            time.sleep(0.1)
-        yield f"redis://127.0.0.1:{port}/0"
-        process.terminate()
-        process.wait(timeout=10)
+        with running_redis(tmp_path_factory.mktemp("redis")) as server:
+            yield server.url
     else:
         pytest.fail(
             "this test needs Redis: set TEST_REDIS_URL, run redis-server on 127.0.0.1:6379, "
             "or install redis-server",
             pytrace=False,
         )
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    """A redis-server of this test's own, which it may kill, hang and start again."""
+    with running_redis(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def module_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL cluster the module's tests share and may stop, start and cut off."""
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def module_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRedis]:
+    """A redis-server the module's tests share and may stop, kill and start again."""
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server

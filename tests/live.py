@@ -205,18 +205,32 @@ async def post_message(
     return response.json()
 
 
-def redis_server_command(port: int, workdir: Path) -> list[str]:
-    """A throwaway redis-server on `port` that keeps nothing on disk."""
-    return [
-        "redis-server",
-        "--port",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        str(workdir),
-    ]
+def kill_server(pid: int, signum: int) -> None:
+    """Signal a server's main process and, for SIGKILL, its workers too: a worker whose parent
+    is killed would otherwise go on serving."""
+    victims = [pid, *_descendants(pid)] if signum == signal.SIGKILL else [pid]
+    for victim in victims:
+        try:
+            os.kill(victim, signum)
+        except ProcessLookupError:
+            pass
+
+
+def _descendants(pid: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name, in parentheses, may hold spaces: fields follow the last ')'.
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        parents.setdefault(parent, []).append(int(entry.name))
+    found, queue = [], [pid]
+    while queue:
+        children = parents.get(queue.pop(), [])
+        found += children
+        queue += children
+    return found

@@ -1,8 +1,10 @@
-"""A PostgreSQL and a Redis of a test's own, on free ports, for tests that stop and start them.
+"""A PostgreSQL cluster and a redis-server of a test's own, on free ports, that it may stop,
+kill and start again on the same port.
 
 The shared servers (5432, 6379) serve every other test and are never stopped. PostgreSQL's
-binaries are found through `PG_BIN`, `pg_config --bindir` or Debian's /usr/lib/postgresql/*/bin;
-as root, initdb and pg_ctl run as the `postgres` user, since PostgreSQL refuses to run as root.
+binaries are found through `PG_BIN`, `pg_ctl` on PATH, `pg_config --bindir` or Debian's
+/usr/lib/postgresql/*/bin; as root, initdb and pg_ctl run as the `postgres` user, since
+PostgreSQL refuses to run as root.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -18,24 +21,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.live import free_port, redis_server_command
+import asyncpg
+import pytest
+
+from tests.live import free_port
 
 START_SECONDS = 30
 
 
-def _postgres_bin() -> Path:
-    candidates = [os.environ.get("PG_BIN", "")]
-    if shutil.which("pg_config"):
-        bindir = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
-        candidates.append(bindir.stdout.strip())
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "pg_ctl").is_file():
-            return Path(candidate)
-    raise AssertionError("this test needs PostgreSQL's binaries (initdb, pg_ctl): set PG_BIN")
-
-
-def _wait_for_port(port: int, up: bool) -> None:
+def wait_for_port(port: int, up: bool = True) -> None:
+    """Until something listens on 127.0.0.1:`port` (or, with up=False, nothing does)."""
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         try:
@@ -45,82 +40,138 @@ def _wait_for_port(port: int, up: bool) -> None:
         except OSError:
             if not up:
                 return
-        time.sleep(0.1)
-    raise AssertionError(f"port {port} still {'closed' if up else 'open'}")
+        time.sleep(0.05)
+    raise AssertionError(f"port {port} still {'closed' if up else 'open'} after {START_SECONDS}s")
 
 
-class OwnPostgres:
-    def __init__(self, workdir: Path) -> None:
-        self.bin = _postgres_bin()
+def postgres_bindir() -> Path:
+    """Where initdb and pg_ctl are."""
+    candidates = [os.environ.get("PG_BIN", "")]
+    if shutil.which("pg_ctl"):
+        candidates.append(str(Path(shutil.which("pg_ctl")).parent))
+    if shutil.which("pg_config"):
+        bindir = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+        candidates.append(bindir.stdout.strip())
+    candidates += sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda path: int(Path(path).parts[-2])
+    )[::-1]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "pg_ctl").is_file():
+            return Path(candidate)
+    pytest.fail(
+        "this test needs PostgreSQL's server binaries (initdb, pg_ctl) to run a cluster it may "
+        "stop: install postgresql or set PG_BIN",
+        pytrace=False,
+    )
+
+
+class PrivatePostgres:
+    """A throwaway cluster: no fsync, trust authentication, on 127.0.0.1 and a free port."""
+
+    def __init__(self) -> None:
+        self.bindir = postgres_bindir()
         self.port = free_port()
-        self.data = workdir / "data"
-        self.workdir = workdir
+        # Under /tmp itself: pytest's tmp_path sits below a directory only its owner can enter,
+        # and the cluster may have to run as the `postgres` user.
+        self.root = Path(tempfile.mkdtemp(prefix="sanic-chat-pg-"))
+        self.data = self.root / "data"
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-        # PostgreSQL refuses to run as root: run its tools as the `postgres` user then.
-        self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self._as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         self.running = False
-        if self._as:
-            shutil.chown(workdir, "postgres")
+        if self._as_postgres:
+            shutil.chown(self.root, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync")
 
-    def _run(self, tool: str, *args: str) -> None:
-        command = [*self._as, str(self.bin / tool), *args]
+    def _run(self, program: str, *args: str) -> None:
+        command = [*self._as_postgres, str(self.bindir / program), *args]
         result = subprocess.run(command, capture_output=True, text=True, timeout=120)
-        assert result.returncode == 0, f"{tool} failed: {result.stdout}{result.stderr}"
+        if result.returncode != 0:
+            raise AssertionError(f"{program} failed:\n{result.stdout}\n{result.stderr}")
 
     def start(self) -> None:
-        options = f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.workdir / "log"),
-                  "-w", "start")  # fmt: skip
-        _wait_for_port(self.port, up=True)
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        log = str(self.root / "postgres.log")
+        self._run("pg_ctl", "start", "-w", "-D", str(self.data), "-l", log, "-o", options)
+        wait_for_port(self.port)
         self.running = True
 
     def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
-        _wait_for_port(self.port, up=False)
+        self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data))
+        wait_for_port(self.port, up=False)
         self.running = False
+
+    async def terminate_backends(self, database: str) -> int:
+        """End every session on `database` as an administrator would; how many there were."""
+        admin = await asyncpg.connect(self.url)
+        try:
+            return await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = $1 AND pid <> pg_backend_pid()",
+                database,
+            )
+        finally:
+            await admin.close()
+
+    def remove(self) -> None:
+        if self.running:
+            self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 @contextmanager
-def own_postgres() -> Iterator[OwnPostgres]:
+def running_postgres() -> Iterator[PrivatePostgres]:
     """A fresh cluster, started; stopped and removed afterwards."""
-    # Under /tmp itself: pytest's tmp_path sits below a directory only its owner can enter.
-    workdir = Path(tempfile.mkdtemp(prefix="sanic-chat-pg-"))
+    server = PrivatePostgres()
     try:
-        server = OwnPostgres(workdir)
         server.start()
-        try:
-            yield server
-        finally:
-            if server.running:
-                server.stop()
+        yield server
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        server.remove()
 
 
-class OwnRedis:
+class PrivateRedis:
+    """A redis-server that keeps nothing on disk and comes back on the same port.
+
+    `process` is the running server, for tests that signal it (SIGSTOP to make it hang).
+    """
+
     def __init__(self, workdir: Path) -> None:
+        if shutil.which("redis-server") is None:
+            pytest.fail("this test needs the redis-server binary", pytrace=False)
         self.port = free_port()
         self.workdir = workdir
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            redis_server_command(self.port, self.workdir), stdout=subprocess.DEVNULL
-        )
-        _wait_for_port(self.port, up=True)
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        wait_for_port(self.port)
 
     def stop(self) -> None:
+        """Shut it down, as an operator would."""
+        self._end(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """kill -9: gone at once, nothing said to its clients."""
+        self._end(signal.SIGKILL)
+
+    def _end(self, signum: int) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(signum)
             self.process.wait(timeout=10)
-        _wait_for_port(self.port, up=False)
+        self.process = None
+        wait_for_port(self.port, up=False)
 
 
 @contextmanager
-def own_redis(workdir: Path) -> Iterator[OwnRedis]:
-    server = OwnRedis(workdir)
+def running_redis(workdir: Path) -> Iterator[PrivateRedis]:
+    """A redis-server, started; stopped afterwards."""
+    server = PrivateRedis(workdir)
     server.start()
     try:
         yield server

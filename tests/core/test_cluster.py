@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
-import time
 import uuid
 
 import httpx
-import pytest
 
 from tests.live import (
     connect,
-    free_port,
     live_server,
     new_group,
     post_message,
-    redis_server_command,
     register,
 )
 
@@ -96,43 +91,13 @@ async def test_two_workers_deliver_to_every_device(server_env, redis_url, tmp_pa
                 await client.ws.close()
 
 
-@pytest.fixture
-def private_redis(tmp_path):
-    """A redis-server of this test's own, which it may stop and start again."""
-    if shutil.which("redis-server") is None:
-        pytest.fail("this test needs the redis-server binary", pytrace=False)
-    port = free_port()
-
-    def start():
-        process = subprocess.Popen(
-            redis_server_command(port, tmp_path),
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with httpx.Client() as _:
-                    import socket
-
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    return process
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("redis-server did not start")
-
-    handle = {"process": start(), "start": start, "url": f"redis://127.0.0.1:{port}/0"}
-    yield handle
-    handle["process"].terminate()
-    handle["process"].wait(timeout=10)
-
-
 async def test_redis_outage_delays_message_events_but_loses_none(
     server_env, private_redis, tmp_path
 ):
     """The issue's minimal case: X on server one; Redis stops; Y sends through server two
     (id N); Z sends through server one (N+1). X must get N before N+1, read from the database,
     and its cursor must never have passed N before N arrived."""
-    env = {**server_env, "REDIS_URL": private_redis["url"]}
+    env = {**server_env, "REDIS_URL": private_redis.url}
     with live_server(env, cwd=tmp_path) as one, live_server(env, cwd=tmp_path) as two:
         async with (
             httpx.AsyncClient(base_url=one.http) as http_one,
@@ -144,8 +109,7 @@ async def test_redis_outage_delays_message_events_but_loses_none(
             await post_message(http_one, y, group_id, "before")
             assert (await x_ws.next_of("group.message.create"))["data"]["content"] == "before"
 
-            private_redis["process"].kill()
-            private_redis["process"].wait()
+            private_redis.kill()
             n = await post_message(http_two, y, group_id, "through two")
             n_plus_1 = await post_message(http_one, z, group_id, "through one")
             first = await x_ws.next_of("group.message.create", timeout=10)
@@ -154,7 +118,7 @@ async def test_redis_outage_delays_message_events_but_loses_none(
             assert int(first["cursor"]) < int(second["cursor"])
 
             # Redis comes back: room events sent meanwhile may be lost, and clients are told.
-            private_redis["process"] = private_redis["start"]()
+            private_redis.start()
             stale = await x_ws.next_of("rooms.stale", timeout=15)
             assert stale["data"] == {"reason": "events_missed"}
             after = await post_message(http_two, y, group_id, "after")

@@ -16,26 +16,13 @@ import pytest
 from sanic_chat.messages import ORDER_LOCK
 from tests.live import connect, live_server, new_group, register
 from tests.problem import assert_problem
-from tests.services import own_postgres, own_redis
 from tests.settings import TEST_SETTINGS
 
 RECOVERY_SECONDS = 30
 
 
 @pytest.fixture(scope="module")
-def postgres():
-    with own_postgres() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def redis_instance(tmp_path_factory):
-    with own_redis(tmp_path_factory.mktemp("redis")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def outage_database(postgres):
+def outage_database(module_postgres):
     """The throwaway cluster's own database, migrated by `sanic-chat db upgrade`.
 
     In a process of its own: aerich trusts Tortoise's global state, which the in-process tests
@@ -43,13 +30,13 @@ def outage_database(postgres):
     """
     result = subprocess.run(
         [sys.executable, "-m", "sanic_chat", "db", "upgrade"],
-        env={**os.environ, **settings_env(postgres.url)},
+        env={**os.environ, **settings_env(module_postgres.url)},
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    return postgres.url
+    return module_postgres.url
 
 
 def settings_env(database_url: str) -> dict[str, str]:
@@ -57,8 +44,8 @@ def settings_env(database_url: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def server(outage_database, redis_instance, tmp_path_factory):
-    env = {**settings_env(outage_database), "REDIS_URL": redis_instance.url}
+def server(outage_database, module_redis, tmp_path_factory):
+    env = {**settings_env(outage_database), "REDIS_URL": module_redis.url}
     with live_server(env, cwd=tmp_path_factory.mktemp("server")) as running:
         yield running
 
@@ -84,13 +71,13 @@ async def test_health_reports_the_database_and_redis(http):
     assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
 
 
-async def test_a_stopped_database_is_503_over_rest_and_websocket(server, http, postgres):
+async def test_a_stopped_database_is_503_over_rest_and_websocket(server, http, module_postgres):
     alice = await register(http, "alice")
     group_id = await new_group(http, alice)
     client = await connect(server, alice["token"])
     await client.command("ping", {}, ref="settled")  # the handshake's own queries are done
     send = {"groupId": group_id, "content": "while the database is down"}
-    postgres.stop()
+    module_postgres.stop()
     try:
         assert_database_unavailable(await http.get("/api/group", headers=alice["headers"]))
         response = await http.post(
@@ -106,7 +93,7 @@ async def test_a_stopped_database_is_503_over_rest_and_websocket(server, http, p
         assert "database" in response.json()["detail"]
         assert "Error" not in response.text  # names what is down, not an exception class
     finally:
-        postgres.start()
+        module_postgres.start()
     await until_healthy(http)
     reply = await client.command("group.message.send", send, ref="up")
     assert reply["type"] == "ack"
@@ -170,13 +157,13 @@ async def test_backends_terminated_mid_query_are_503(server, http, outage_databa
     await client.ws.close()
 
 
-async def test_a_stopped_redis_is_503_on_health_until_it_returns(http, redis_instance):
-    redis_instance.stop()
+async def test_a_stopped_redis_is_503_on_health_until_it_returns(http, module_redis):
+    module_redis.stop()
     try:
         response = await http.get("/api/health")
         problem = assert_problem(response, 503, "redis_unavailable")
         assert problem["detail"] == "Not answering: redis; retry shortly."
         assert int(response.headers["retry-after"]) > 0
     finally:
-        redis_instance.start()
+        module_redis.start()
     assert (await until_healthy(http))["redis"] == "ok"

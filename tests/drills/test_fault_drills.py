@@ -28,9 +28,9 @@ import pytest
 
 from tests.database import migrated_database
 from tests.drills.chatters import Chatter, Observations, Room, watch_health
-from tests.drills.services import PrivatePostgres, PrivateRedis, kill_server
 from tests.drills.tally import Report, read_stored
-from tests.live import LiveServer, live_server, new_group, register
+from tests.live import LiveServer, kill_server, live_server, new_group, register
+from tests.services import PrivatePostgres, PrivateRedis
 from tests.settings import TEST_SETTINGS
 
 USERS = 16
@@ -104,23 +104,6 @@ FAULTS: dict[str, Fault] = {
 OUTAGES = {"redis down 10s", "postgresql down 10s"}
 
 
-@pytest.fixture(scope="module")
-def drill_postgres():
-    postgres = PrivatePostgres()
-    postgres.start()
-    yield postgres
-    postgres.stop()
-    postgres.remove()
-
-
-@pytest.fixture(scope="module")
-def drill_redis(tmp_path_factory):
-    redis = PrivateRedis(tmp_path_factory.mktemp("drill-redis"))
-    redis.start()
-    yield redis
-    redis.kill()
-
-
 def drill_env(database_url: str, redis_url: str) -> dict[str, str]:
     return {
         **{name: str(value) for name, value in TEST_SETTINGS.items()},
@@ -132,11 +115,11 @@ def drill_env(database_url: str, redis_url: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", FAULTS)
-async def test_fault_drill(name, drill_postgres, drill_redis, tmp_path, capsys):
-    async with migrated_database(drill_postgres.url, "sanic_chat_drill") as database_url:
-        env = drill_env(database_url, drill_redis.url)
+async def test_fault_drill(name, module_postgres, module_redis, tmp_path, capsys):
+    async with migrated_database(module_postgres.url, "sanic_chat_drill") as database_url:
+        env = drill_env(database_url, module_redis.url)
         with live_server(env, cwd=tmp_path) as one, live_server(env, cwd=tmp_path) as two:
-            cluster = Cluster(drill_postgres, drill_redis, [one, two], database_url)
+            cluster = Cluster(module_postgres, module_redis, [one, two], database_url)
             report = await run_drill(name, cluster, FAULTS[name])
             failures = report.failures()
             if name in OUTAGES and not report.seen.health["fault", 503]:

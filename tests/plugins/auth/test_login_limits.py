@@ -11,11 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import shutil
 import signal
-import socket
-import subprocess
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -24,7 +20,7 @@ import httpx
 import pytest
 import redis.asyncio as redis
 
-from tests.live import free_port, live_server, redis_server_command
+from tests.live import live_server
 from tests.problem import assert_problem
 from tests.settings import PASSWORD
 
@@ -206,42 +202,17 @@ async def test_addresses_in_one_ipv6_64_count_as_one(server, http):
 # ---- Redis going away
 
 
-@pytest.fixture
-def private_redis(tmp_path):
-    """A redis-server of this test's own, which it may stop and start again."""
-    if shutil.which("redis-server") is None:
-        pytest.fail("this test needs the redis-server binary", pytrace=False)
-    port = free_port()
-
-    def start() -> subprocess.Popen:
-        process = subprocess.Popen(redis_server_command(port, tmp_path), stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return process
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("redis-server did not start")
-
-    handle = {"process": start(), "start": start, "url": f"redis://127.0.0.1:{port}/0"}
-    yield handle
-    handle["process"].terminate()
-    handle["process"].wait(timeout=10)
-
-
 async def test_without_redis_the_worker_keeps_limiting_and_never_answers_500(
     server_env, private_redis, tmp_path
 ):
-    env = {**server_env, **LIMITS, "REDIS_URL": private_redis["url"]}
+    env = {**server_env, **LIMITS, "REDIS_URL": private_redis.url}
     with live_server(env, cwd=tmp_path) as server:
         limits = httpx.Limits(max_connections=250)
         async with httpx.AsyncClient(base_url=server.http, limits=limits, timeout=60) as http:
             account = await new_account(http)
             guesser, owner = "192.0.2.1", "192.0.2.2"  # this Redis is the test's own
 
-            private_redis["process"].kill()
-            private_redis["process"].wait()
+            private_redis.kill()
             statuses = await guess_at_once(server, [(guesser, {"email": account["email"]})] * 200)
             assert statuses == {401: PAIR_LIMIT, 429: 200 - PAIR_LIMIT}
             response = await login(http, owner, PASSWORD, username=account["username"])
@@ -249,8 +220,8 @@ async def test_without_redis_the_worker_keeps_limiting_and_never_answers_500(
             assert "sign-in limits: Redis failed" in server.log()
 
             # Back on Redis (tried again once a second), the counts are kept there again.
-            private_redis["process"] = private_redis["start"]()
-            store = redis.from_url(private_redis["url"])
+            private_redis.start()
+            store = redis.from_url(private_redis.url)
             try:
                 for address in itertools.islice(new_addresses(), 30):
                     ghost = f"ghost_{uuid.uuid4().hex[:12]}"
@@ -267,13 +238,13 @@ async def test_without_redis_the_worker_keeps_limiting_and_never_answers_500(
 
 
 async def test_a_hung_redis_costs_seconds_not_500s(server_env, private_redis, tmp_path):
-    env = {**server_env, **LIMITS, "REDIS_URL": private_redis["url"]}
+    env = {**server_env, **LIMITS, "REDIS_URL": private_redis.url}
     with live_server(env, cwd=tmp_path) as server:
         async with httpx.AsyncClient(base_url=server.http, timeout=60) as http:
             account = await new_account(http)
             guesser, owner = "192.0.2.1", "192.0.2.2"  # this Redis is the test's own
 
-            private_redis["process"].send_signal(signal.SIGSTOP)  # accepts, never answers
+            private_redis.process.send_signal(signal.SIGSTOP)  # accepts, never answers
             try:
                 statuses = await guess_at_once(
                     server, [(guesser, {"email": account["email"]})] * 50
@@ -282,5 +253,5 @@ async def test_a_hung_redis_costs_seconds_not_500s(server_env, private_redis, tm
                 response = await login(http, owner, PASSWORD, username=account["username"])
                 assert response.status_code == 200, response.text
             finally:
-                private_redis["process"].send_signal(signal.SIGCONT)
+                private_redis.process.send_signal(signal.SIGCONT)
             assert "sign-in limits: Redis failed (TimeoutError" in server.log()
