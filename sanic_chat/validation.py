@@ -90,8 +90,14 @@ def field_errors(exc: PydanticValidationError, location: str) -> list[dict[str, 
     errors = []
     for error in exc.errors(include_url=False):
         path = ".".join(str(part) for part in (location, *error["loc"]))
-        errors.append({"field": path, "message": error["msg"]})
+        errors.append({"field": _printable(path), "message": _printable(error["msg"])})
     return errors
+
+
+def _printable(text: str) -> str:
+    """`text` with control characters escaped: pydantic's messages quote the input, and a
+    problem document never carries a NUL or a line break it was sent."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 
 def json_body(model: type[BaseModel]) -> Callable[[F], F]:

@@ -118,3 +118,14 @@ async def test_ids_in_paths_are_ascii(server, http):
     assert assert_problem(response, 422)["errors"][0]["field"] == "path.id"
     response = await http.get("/api/group/" + "1" * 32, headers=alice["headers"])
     assert_problem(response, 404, "group_not_found")
+
+
+async def test_a_problem_never_echoes_a_control_character_it_was_sent(client, register):
+    owner = await register("owner")
+    _, created = await client.post("/api/group", json={"title": "t"}, headers=owner.headers)
+    url = f"/api/group/{created.json['id']}/recipient"
+    _, response = await client.post(url, json={"recipientId": "a\x00\nb"}, headers=owner.headers)
+    problem = assert_problem(response, 422, "validation_failed")
+    message = problem["errors"][0]["message"]
+    assert "\\u0000" in message
+    assert "\x00" not in message and "\n" not in message
