@@ -8,7 +8,6 @@ import sys
 import textwrap
 import uuid
 
-import pluggy
 import pytest
 
 from sanic_chat.app import create_app
