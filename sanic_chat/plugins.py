@@ -63,7 +63,7 @@ class ChatPluginManager(pluggy.PluginManager):
         return super()._hookexec(hook_name, methods, kwargs, firstresult)
 
     def answers(self, hook: pluggy.HookCaller, **kwargs: Any) -> Iterator[tuple[str, Any]]:
-        """`(plugin name, raw answer)` of each implementation of `hook`, called as read."""
+        """`(plugin label, raw answer)` of each implementation of `hook`, called as read."""
         return self._answers(hook.name, hook.get_hookimpls(), kwargs)
 
     def _answers(
@@ -75,7 +75,12 @@ class ChatPluginManager(pluggy.PluginManager):
                 continue
             # Through pluggy's own call, so argument selection and tracing stay pluggy's.
             results = self._inner_hookexec(hook_name, [impl], kwargs, False)
-            yield impl.plugin_name, (results[0] if results else None)
+            yield self.label(impl.plugin), (results[0] if results else None)
+
+    def label(self, plugin: Any) -> str:
+        """The name a plugin goes by in messages: its entry point, module or class."""
+        name = self.get_name(plugin)
+        return _label(plugin) if name in (None, str(id(plugin))) else name
 
     def parse_hookimpl_opts(self, plugin: Any, name: str) -> pluggy.HookimplOpts | None:
         opts = super().parse_hookimpl_opts(plugin, name)
@@ -118,9 +123,9 @@ class ChatPluginManager(pluggy.PluginManager):
         try:
             super().check_pending()
         except pluggy.PluginValidationError as exc:
-            name = self.get_name(exc.plugin)
-            label = _label(exc.plugin) if name in (None, str(id(exc.plugin))) else name
-            raise PluginError(f"plugin {label!r} cannot be registered: {_reason(exc)}") from exc
+            raise PluginError(
+                f"plugin {self.label(exc.plugin)!r} cannot be registered: {_reason(exc)}"
+            ) from exc
 
 
 def _label(plugin: Any) -> str:
