@@ -192,7 +192,18 @@ class Clash:
         return {"user": {"id": "not the user plugin's"}}
 
 
-def test_two_plugins_writing_one_ready_field_are_refused(database_url, caplog):
+@pytest.fixture
+def event_loop_policy_kept():
+    """Sanic's sync test client installs uvloop's policy for the whole process; later tests
+    that start asyncio subprocesses need the default one back."""
+    policy = asyncio.get_event_loop_policy()
+    yield
+    asyncio.set_event_loop_policy(policy)
+
+
+def test_two_plugins_writing_one_ready_field_are_refused(
+    database_url, caplog, event_loop_policy_kept
+):
     app = app_with(database_url, Clash())
     client = app.test_client
     name = f"clash_{uuid.uuid4().hex[:8]}"
