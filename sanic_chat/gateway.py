@@ -17,7 +17,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, StrictInt, StrictStr, model_validator
 from sanic import Request, Sanic
 
-from .awaitables import await_all, first_answer
+from .awaitables import await_all, await_me_maybe, first_answer
 from .broker import Broker, LocalBroker, RedisBroker
 from .config import ConfigError
 from .errors import BadRequest, ChatError, NotFound, is_database_outage, unexpected_error_problem
@@ -228,11 +228,18 @@ def _since(request: Request) -> int | bool | None:
 
 
 async def _ready_data(app: Sanic, user_id: UUID) -> dict[str, Any]:
+    """Every plugin's `ready` fields; two plugins writing one field is refused, not merged."""
+    manager = app.ctx.plugins
     data: dict[str, Any] = {}
-    for contribution in await await_all(
-        app.ctx.plugins.hook.chat_ready_data(app=app, user_id=user_id)
-    ):
-        data.update(contribution)
+    writers: dict[str, str] = {}
+    for plugin, answer in manager.answers(manager.hook.chat_ready_data, app=app, user_id=user_id):
+        for key, value in (await await_me_maybe(answer) or {}).items():
+            if key in writers:
+                raise ConfigError(
+                    f"ready field {key!r} is written by both {writers[key]!r} and {plugin!r}"
+                )
+            writers[key] = plugin
+            data[key] = value
     return data
 
 

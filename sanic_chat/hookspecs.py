@@ -5,8 +5,17 @@ the specifications below; pluggy checks the names and arguments when the plugin 
 Implementations may take any subset of a hook's arguments, in any order. Hooks marked
 "may be async" may return an awaitable; the core awaits it.
 
-Never rely on the order in which two plugins' implementations run: pluggy calls them last
-registered first. A built-in default that others may override is marked `trylast=True`.
+Order: implementations run in pluggy's order, `tryfirst=True` ones first, then the others
+last registered first (code-registered plugins, then entry points in reverse install order),
+then `trylast=True` ones. Where the order matters, say so with `tryfirst`/`trylast`; a built-in
+default that others may override is marked `trylast=True`.
+
+Hooks marked `firstresult` ("the first non-None answer wins") call their implementations one at
+a time in that order, awaiting each answer before calling the next, and stop at the first
+answer that is not None: later implementations (the built-in fallback included) are not called.
+
+A function named `chat_...` in a plugin that is not one of these hooks is refused at start-up,
+marked or not, as is a plugin that fails to import.
 """
 
 from __future__ import annotations
@@ -80,14 +89,16 @@ def chat_configure_app(app: Sanic, settings: Settings) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@hookspec
+@hookspec(firstresult=True)
 def chat_authenticate(request: Request) -> Any:
     """Resolve the user behind an HTTP request or a WebSocket handshake.
 
     Called by `sanic_chat.authenticated` routes and by the WebSocket endpoint, once per request.
     Return an object with an `id` (UUID), `None` when this plugin cannot tell (another may), or
     raise `Unauthorized` for a credential that is present but bad. The first non-None answer
-    wins; the built-in token check runs last (`trylast`). May be async.
+    wins and the implementations after it are not called; the built-in token check runs last
+    (`trylast`), so it neither answers nor refuses a request another plugin answered. May be
+    async.
     """
 
 
@@ -103,7 +114,10 @@ def chat_before_message_stored(draft: MessageDraft) -> None:
     Called once per message sent (REST or WebSocket), after the sender's membership of the
     room is checked and before the statement that stores it. Rewrite by assigning
     `draft.content`; veto by raising a `ChatError` (e.g. `Forbidden`), which reaches the sender
-    unchanged. Every implementation sees the draft as left by the ones before. A retry with a
+    unchanged. Implementations run one after the other in pluggy's order (`tryfirst=True` ones
+    first, then the others last registered first, then `trylast=True` ones), each awaited
+    before the next starts, and each sees the draft as left by the ones before; a veto stops
+    the rest. Mark a filter that must see the text first `tryfirst`. A retry with a
     `clientId` already stored is called again, and the stored message is what the sender gets.
     Implementing this hook costs every send one query (the membership check is otherwise part
     of the insert). May be async.
@@ -142,7 +156,9 @@ def chat_ready_data(app: Sanic, user_id: UUID) -> dict[str, Any]:
     """Contribute fields to the `ready` frame a WebSocket client receives on connect.
 
     Called once per connection, before any event is sent to it. Return a dict of top-level
-    `data` fields (the user plugin adds `user`); the hub merges every plugin's dict. May be async.
+    `data` fields (the user plugin adds `user`); the hub merges every plugin's dict. Two plugins
+    writing the same field is an error: the connection is closed as an internal error and the
+    log names the field and both plugins. May be async.
     """
 
 
@@ -158,7 +174,7 @@ def chat_changes_since(app: Sanic, user_id: UUID, since: int, limit: int) -> lis
     """
 
 
-@hookspec
+@hookspec(firstresult=True)
 def chat_room_members(
     app: Sanic, room_type: str, room_id: str, user_id: UUID
 ) -> frozenset[UUID] | None:
@@ -166,7 +182,8 @@ def chat_room_members(
 
     Called for ephemeral events (`typing`). `room_type` is `"group"` or `"conversation"`;
     return `None` for a room type this plugin does not own, raise `NotFound` when the room does
-    not exist or the user is not a member. The first non-None answer wins. May be async.
+    not exist or the user is not a member. The first non-None answer wins and the
+    implementations after it are not called. May be async.
     """
 
 

@@ -4,12 +4,17 @@ Plugins are found through the `sanic_chat` entry-point group, built-ins included
 a package that declares one is all it takes to extend the service. `PLUGINS_DISABLED` blocks
 plugins by entry-point name; the essential ones cannot be blocked, since every other feature
 relies on them.
+
+A plugin that cannot be loaded (it fails to import, misspells a hook, or names a `chat_`
+function that is no hook) stops start-up with one line naming it: a `PluginError`.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
+import inspect
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,24 +26,138 @@ from .config import ConfigError, Settings
 log = logging.getLogger("sanic_chat.plugins")
 
 ESSENTIAL_PLUGINS = frozenset({"auth", "user"})
+HOOK_PREFIX = "chat_"
+# Hooks whose implementations each see what the one before left (a draft rewritten in turn):
+# each is called only once the one before has been awaited, so a sync implementation cannot
+# run ahead of an async one registered before it.
+CALLED_IN_TURN = frozenset({"chat_before_message_stored"})
+
+
+class PluginError(ConfigError):
+    """A plugin cannot be loaded; the message is one line naming the plugin and the reason."""
+
+
+class ChatPluginManager(pluggy.PluginManager):
+    """pluggy's manager, with the two rules pluggy leaves to its users.
+
+    - Hooks whose spec says `firstresult` ("the first non-None answer wins") call their
+      implementations one at a time, in pluggy's order, only as far as the caller reads: the
+      call returns an iterator of raw answers, which `awaitables.first_answer` awaits one by
+      one. pluggy itself would run every sync implementation (a built-in fallback that raises
+      would pre-empt a plugin that answers) and stop at the first coroutine, answer or not.
+    - `chat_before_message_stored` is called the same lazy way, read to its end by
+      `awaitables.await_all`, so each implementation starts after the one before finished.
+    - A function named `chat_...` that is no hook is refused, marked or not, as pytest does
+      with its `pytest_` prefix: a misspelled name would otherwise be silently ignored.
+    """
+
+    def _hookexec(
+        self,
+        hook_name: str,
+        methods: Sequence[pluggy.HookImpl],
+        kwargs: Mapping[str, object],
+        firstresult: bool,
+    ) -> Any:
+        if firstresult or hook_name in CALLED_IN_TURN:
+            return (answer for _, answer in self._answers(hook_name, methods, kwargs))
+        return super()._hookexec(hook_name, methods, kwargs, firstresult)
+
+    def answers(self, hook: pluggy.HookCaller, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+        """`(plugin label, raw answer)` of each implementation of `hook`, called as read."""
+        return self._answers(hook.name, hook.get_hookimpls(), kwargs)
+
+    def _answers(
+        self, hook_name: str, methods: Sequence[pluggy.HookImpl], kwargs: Mapping[str, object]
+    ) -> Iterator[tuple[str, Any]]:
+        # pluggy keeps implementations trylast first and tryfirst last, and calls them reversed.
+        for impl in reversed(list(methods)):
+            if impl.hookwrapper or impl.wrapper:
+                continue
+            # Through pluggy's own call, so argument selection and tracing stay pluggy's.
+            results = self._inner_hookexec(hook_name, [impl], kwargs, False)
+            yield self.label(impl.plugin), (results[0] if results else None)
+
+    def label(self, plugin: Any) -> str:
+        """The name a plugin goes by in messages: its entry point, module or class."""
+        name = self.get_name(plugin)
+        return _label(plugin) if name in (None, str(id(plugin))) else name
+
+    def parse_hookimpl_opts(self, plugin: Any, name: str) -> pluggy.HookimplOpts | None:
+        opts = super().parse_hookimpl_opts(plugin, name)
+        if opts is not None and opts.get("optionalhook"):
+            return opts
+        if name.startswith(HOOK_PREFIX) and not self._is_hook(name):
+            function = inspect.getattr_static(plugin, name, None)
+            if inspect.isroutine(function) or isinstance(function, (classmethod, staticmethod)):
+                raise pluggy.PluginValidationError(plugin, f"{name} is not a sanic-chat hook")
+        return opts
+
+    def _is_hook(self, name: str) -> bool:
+        caller = getattr(self.hook, name, None)
+        return caller is not None and caller.has_spec()
+
+    def load_entry_points(self, group: str) -> None:
+        """pluggy's `load_setuptools_entrypoints`, naming the plugin that fails to load."""
+        for dist in list(importlib.metadata.distributions()):
+            for entry_point in dist.entry_points:
+                name = entry_point.name
+                if entry_point.group != group or self.has_plugin(name) or self.is_blocked(name):
+                    continue
+                try:
+                    plugin = entry_point.load()
+                except Exception as exc:
+                    raise PluginError(
+                        f"plugin {name!r} ({entry_point.value}) failed to import: {_reason(exc)}"
+                    ) from exc
+                self.register_named(plugin, name)
+                self._plugin_distinfo.append((plugin, dist))
+
+    def register_named(self, plugin: Any, name: str | None = None) -> None:
+        try:
+            self.register(plugin, name=name)
+        except Exception as exc:
+            label = name or _label(plugin)
+            raise PluginError(f"plugin {label!r} cannot be registered: {_reason(exc)}") from exc
+
+    def check_pending(self) -> None:
+        try:
+            super().check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(
+                f"plugin {self.label(exc.plugin)!r} cannot be registered: {_reason(exc)}"
+            ) from exc
+
+
+def _label(plugin: Any) -> str:
+    """A plugin registered in code has no entry-point name: its module or class names it."""
+    return getattr(plugin, "__name__", None) or type(plugin).__qualname__
+
+
+def _reason(exc: BaseException) -> str:
+    """One line: pluggy's messages quote the plugin's repr, which says nothing new here."""
+    if isinstance(exc, pluggy.PluginValidationError):
+        message = str(exc).split(" in plugin ")[0]
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+    return " ".join(message.split())
 
 
 def build_plugin_manager(
     settings: Settings, extra_plugins: Iterable[Any] = ()
-) -> pluggy.PluginManager:
+) -> ChatPluginManager:
     """Load the installed plugins (less the disabled ones) and any given in code."""
     blocked_essential = ESSENTIAL_PLUGINS.intersection(settings.plugins_disabled)
     if blocked_essential:
         raise ConfigError(
             f"invalid PLUGINS_DISABLED: {', '.join(sorted(blocked_essential))} cannot be disabled"
         )
-    manager = pluggy.PluginManager(hookspecs.NAME)
+    manager = ChatPluginManager(hookspecs.NAME)
     manager.add_hookspecs(hookspecs)
     for name in settings.plugins_disabled:
         manager.set_blocked(name)
-    manager.load_setuptools_entrypoints(hookspecs.NAME)
+    manager.load_entry_points(hookspecs.NAME)
     for plugin in extra_plugins:
-        manager.register(plugin)
+        manager.register_named(plugin)
     missing = sorted(name for name in ESSENTIAL_PLUGINS if not manager.has_plugin(name))
     if missing:
         raise ConfigError(
@@ -73,7 +192,7 @@ def describe_plugins(manager: pluggy.PluginManager) -> list[PluginInfo]:
             continue
         dist_name, version = distributions.get(plugin, (None, None))
         hooks = tuple(sorted(caller.name for caller in manager.get_hookcallers(plugin) or ()))
-        module = getattr(plugin, "__name__", type(plugin).__name__)
+        module = _label(plugin)
         infos.append(PluginInfo(name, module, dist_name, version, hooks))
     return sorted(infos, key=lambda info: info.name)
 

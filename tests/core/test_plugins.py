@@ -8,13 +8,12 @@ import sys
 import textwrap
 import uuid
 
-import pluggy
 import pytest
 
 from sanic_chat.app import create_app
 from sanic_chat.config import ConfigError, load_settings
 from sanic_chat.events import Event
-from sanic_chat.plugins import build_plugin_manager
+from sanic_chat.plugins import PluginError, build_plugin_manager
 from tests.settings import TEST_SETTINGS
 
 PLUGIN = '''
@@ -186,7 +185,11 @@ def test_a_misspelled_hook_is_refused_at_start():
         def chat_register_modles(self):
             return []
 
-    with pytest.raises(pluggy.PluginValidationError):
+    with pytest.raises(
+        PluginError,
+        match=r"^plugin 'test_a_misspelled_hook_is_refused_at_start.<locals>.Misspelled' cannot be "
+        r"registered: chat_register_modles is not a sanic-chat hook$",
+    ):
         build_plugin_manager(load_settings(), [Misspelled()])
 
 
