@@ -112,7 +112,7 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
     app.ctx.events.subscribe(relay)
 
     @app.before_server_start
-    async def start_broker(app: Sanic) -> None:
+    async def start_delivery(app: Sanic) -> None:
         hub: Hub = app.ctx.hub
         stream = CursorStream(hub.deliver, app.ctx.changes.read_after, app.ctx.changes.newest)
         await stream.start()
@@ -143,7 +143,7 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
         app.ctx.broker = broker
 
     @app.before_server_stop
-    async def stop_hub(app: Sanic) -> None:
+    async def stop_delivery(app: Sanic) -> None:
         await app.ctx.hub.close_all(CLOSE_GOING_AWAY, "server shutting down", CLOSE_SECONDS)
         await app.ctx.stream.stop()
         await app.ctx.broker.stop()
@@ -163,6 +163,9 @@ async def websocket(request: Request, ws: Any) -> None:
         return
     except asyncio.TimeoutError:
         await ws.close(CLOSE_TRY_AGAIN, "authentication took too long")
+        return
+    except Exception as exc:
+        await ws.close(*_close_for(exc, "a WebSocket handshake"))
         return
     since = _since(request)
     if since is False:
