@@ -283,16 +283,16 @@ def page_statement(
     The room's rows are written as a range of (room, id) pairs rather than `room = $1`: with the
     room a constant, a generic plan (which a prepared statement gets after a few runs) may walk
     the primary key backwards and filter by room, through every newer message of every other
-    room (65 ms for a quiet room behind 300,000 messages). Only the (room, id) index serves
-    the range, in the page's order, reading no more than the page.
+    room (README, Performance). Only the (room, id) index serves the range, in the page's
+    order, reading no more than the page.
 
     The page is limited before its authors are named: a join under the `LIMIT` left the planner
-    free to hash the rest of the room when the statistics of the users table tipped it (50 ms
-    for a page 50,000 deep). Each author's name is one primary-key lookup per row of the page.
+    free to hash the rest of the room when the statistics of the users table tipped it. Each
+    author's name is one primary-key lookup per row of the page.
     The inner limit is a constant, the largest page: a generic plan takes `LIMIT $3` for a tenth
     of the rows it expects in the range, and for that many a bitmap scan of the whole range and
-    a sort looked cheaper than reading the index in order (100-200 ms in a 100,000-message
-    room). The outer `LIMIT` still stops the scan after the rows asked for.
+    a sort looked cheaper than reading the index in order (README, Performance). The outer
+    `LIMIT` still stops the scan after the rows asked for.
     """
     members = members_sql.format(room=f"{mark}1")
     pair = f'(m."{room_key}", m.id)'
