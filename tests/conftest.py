@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 
 from sanic_chat.app import create_app
 from sanic_chat.config import Settings, load_settings
 from tests.database import database_prefix, migrated_database
+from tests.live import live_server
 from tests.services import PrivatePostgres, PrivateRedis, running_postgres, running_redis
 from tests.settings import PASSWORD, TEST_SETTINGS
 
@@ -185,3 +187,16 @@ def module_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRe
     """A redis-server the module's tests share and may stop, kill and start again."""
     with running_redis(tmp_path_factory.mktemp("redis")) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def server(server_env, tmp_path_factory):
+    """A live server shared by the tests of one module (a module may override it)."""
+    with live_server(server_env, cwd=tmp_path_factory.mktemp("server")) as running:
+        yield running
+
+
+@pytest.fixture
+async def http(server):
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as client:
+        yield client

@@ -7,24 +7,11 @@ import asyncio
 from uuid import UUID
 
 import httpx
-import pytest
 
-from tests.live import live_server, new_group, register
+from tests.live import new_group, register
 from tests.problem import assert_problem
 
 ROUNDS = 15
-
-
-@pytest.fixture(scope="module")
-def live(server_env, tmp_path_factory):
-    with live_server(server_env, cwd=tmp_path_factory.mktemp("server")) as running:
-        yield running
-
-
-@pytest.fixture
-async def http(live):
-    async with httpx.AsyncClient(base_url=live.http, timeout=30) as client:
-        yield client
 
 
 def add(http, owner, group_id, member):
