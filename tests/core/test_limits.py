@@ -131,7 +131,7 @@ def established_from(pid: int, ports: set[int]) -> int:
 
 async def test_clients_that_do_not_read_are_cut_off_and_their_memory_returned(server, http):
     """Each command's answer echoes its 60 KB `ref`: without bounds a client that sends them
-    and never reads held ~60 MiB of the worker each, forever."""
+    and never reads held the answers in the worker's memory, forever."""
     pid = worker_pid(server)
     accounts = [await register(http, f"nonreader{i}") for i in range(6)]
     # Warm the worker up with the same traffic from a client that reads.
