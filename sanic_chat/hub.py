@@ -1,10 +1,11 @@
 """The real-time hub of one worker: its open WebSocket connections and what they are sent.
 
-Every event is encoded to its JSON frame once, then the same text is queued on each recipient
-connection. Each connection has one queue, bounded in frames and in bytes, drained by one writer
-task: a client that stops reading is disconnected when its queue fills (or, when its socket is
-full, by the protocol's write deadline: see `protocol.py`), instead of growing the worker's
-memory.
+Every event is encoded once, to the bytes of its WebSocket frame (a server's frames are not
+masked, so they are the same for every recipient), and those bytes are written to each recipient
+connection: at once while its socket takes writes, else into its queue. Each queue is bounded in
+frames and in bytes and drained by one writer task: a client that stops reading is disconnected
+when its queue fills (or, when its socket is full, by the protocol's write deadline: see
+`protocol.py`), instead of growing the worker's memory.
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 from .events import Event
 from .jsoncodec import dumps
+from .protocol import write_now
 
 log = logging.getLogger("sanic_chat.hub")
 
@@ -47,6 +50,15 @@ def encode_event(event: Event) -> str:
     return encode_frame(event.name, event.data, event.cursor)
 
 
+def wire_frame(text: str) -> bytes:
+    """`text` as the bytes of an unmasked WebSocket text frame, as a server sends it.
+
+    The server's WebSocket protocol negotiates no extension (no compression), so these bytes
+    are exactly what its own `send` would write.
+    """
+    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """An event frame on its way to connections: encoded once, with who may receive it."""
@@ -54,6 +66,10 @@ class Outgoing:
     frame: str
     recipients: frozenset[UUID]
     cursor: int | None = None
+    wire: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wire", wire_frame(self.frame))
 
 
 class Connection:
@@ -68,8 +84,7 @@ class Connection:
     ) -> None:
         self.ws = ws
         self.user_id = user_id
-        self._frames: deque[str] = deque()
-        # Counted in characters of the JSON text: bytes for ASCII, a cheap bound otherwise.
+        self._frames: deque[bytes] = deque()
         self._queued_bytes = 0
         self._replayed_up_to = 0
         self._queue_frames = queue_frames
@@ -79,6 +94,8 @@ class Connection:
         self._has_room.set()
         self._held: list[Outgoing] | None = None
         self._writer: asyncio.Task[None] | None = None
+        # True while the writer holds a frame taken from the queue that is not written yet.
+        self._writing = False
         self._cut_off_timer: asyncio.TimerHandle | None = None
         self.closing = False
 
@@ -106,22 +123,28 @@ class Connection:
                 return
             self._held.append(outgoing)
         else:
-            self.send(outgoing.frame)
+            self._push(outgoing.wire)
 
     def send(self, frame: str) -> None:
-        """Queue a frame without waiting; a full queue disconnects the slow client."""
-        if self.closing:
+        """Send a frame without waiting; a full queue disconnects the slow client."""
+        self._push(wire_frame(frame))
+
+    def _push(self, wire: bytes) -> None:
+        if self.closing or self.ws.ws_proto.state is not State.OPEN:
+            return
+        # Nothing queued or in hand: the frame goes out now, unless the socket is full.
+        if not self._frames and not self._writing and write_now(self.ws.io_proto, wire):
             return
         if self._full():
             log.warning("closing a connection of %s: it does not read its events", self.user_id)
             self.close_soon(CLOSE_TOO_SLOW, "not reading fast enough")
             return
-        self._append(frame)
+        self._append(wire)
 
     async def send_waiting(self, frame: str) -> None:
         """Queue a frame, waiting for room (used for replays, which are bounded)."""
         if await self.wait_for_room():
-            self._append(frame)
+            self._append(wire_frame(frame))
 
     async def wait_for_room(self) -> bool:
         """Until the queue has room; False once the connection is closing.
@@ -136,9 +159,9 @@ class Connection:
     def _full(self) -> bool:
         return len(self._frames) >= self._queue_frames or self._queued_bytes >= self._queue_bytes
 
-    def _append(self, frame: str) -> None:
-        self._frames.append(frame)
-        self._queued_bytes += len(frame)
+    def _append(self, wire: bytes) -> None:
+        self._frames.append(wire)
+        self._queued_bytes += len(wire)
         self._has_frames.set()
         if self._full():
             self._has_room.clear()
@@ -156,18 +179,24 @@ class Connection:
             while not self._frames:
                 self._has_frames.clear()
                 await self._has_frames.wait()
-            frame = self._frames.popleft()
-            self._queued_bytes -= len(frame)
+            wire = self._frames.popleft()
+            self._queued_bytes -= len(wire)
             if not self._full():
                 self._has_room.set()
+            self._writing = True
             try:
-                await self.ws.send(frame)
+                if self.ws.ws_proto.state is not State.OPEN:
+                    raise ConnectionError("closed")
+                # Sanic's protocol write: it waits while the socket is full.
+                await self.ws.io_proto.send(wire)
             except Exception:
                 # The connection is gone and its handler is being torn down; nothing will be
                 # written any more, so nobody may wait for room (a replay would wait forever).
                 self.closing = True
                 self._drop_queue()
                 return
+            finally:
+                self._writing = False
 
     async def finish(self) -> None:
         """Stop the writer and forget what is queued; the handler calls this on its way out."""

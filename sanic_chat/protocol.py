@@ -12,6 +12,7 @@
   paused for `WRITE_TIMEOUT` seconds is aborted: no close frame could get through its full
   buffer anyway. Aborting ends the waits, and the handler is torn down.
 - **Frames read as they are taken.** See `_receive_frames`.
+- **Writes without a task switch.** See `write_now`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,21 @@ from sanic.http import Stage
 from sanic.server.protocols.websocket_protocol import WebSocketProtocol
 
 log = logging.getLogger("sanic_chat.protocol")
+
+
+def write_now(protocol: Any, data: bytes) -> bool:
+    """Write `data` on a Sanic protocol's transport at once if it takes writes; else False.
+
+    Sanic's own write (`protocol.send`) is a coroutine behind the WebSocket's lock: a task step
+    per frame, which is most of a worker's time when one message fans out to many sockets. A
+    whole frame written in one call cannot interleave with another writer's frame, and the
+    caller falls back to the waiting write while the socket is full.
+    """
+    transport = protocol.transport
+    if not protocol._can_write.is_set() or transport is None or transport.is_closing():
+        return False
+    transport.write(data)
+    return True
 
 
 class ChatProtocol(WebSocketProtocol):
