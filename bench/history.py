@@ -15,8 +15,8 @@ import uuid
 import aiohttp
 import asyncpg
 
-from plugins.group.service import MEMBERS_SQL
 from sanic_chat.messages import page_statement
+from sanic_chat_group.service import MEMBERS_SQL
 
 from .fanout import create_groups
 from .harness import (

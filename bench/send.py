@@ -19,10 +19,10 @@ import asyncpg
 import orjson
 import websockets
 
-from plugins.group.service import MEMBERS_SQL
 from sanic_chat.batches import Batcher
 from sanic_chat.db import release_quietly
 from sanic_chat.messages import MemberSets, send_statement
+from sanic_chat_group.service import MEMBERS_SQL
 
 from .fanout import create_groups, split_groups
 from .harness import (

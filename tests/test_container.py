@@ -114,7 +114,11 @@ def test_build_context_holds_what_the_dockerfile_copies_and_nothing_else() -> No
     assert copied
     for source in copied:
         assert _in_context(source), source
-    for kept in ("sanic_chat/app.py", "plugins/auth/__init__.py", "aerich_migrations/models"):
+    for kept in (
+        "sanic_chat/app.py",
+        "plugins/sanic_chat_auth/__init__.py",
+        "aerich_migrations/models",
+    ):
         assert _in_context(kept), kept
     for left_out in (
         ".git/HEAD",
@@ -124,7 +128,7 @@ def test_build_context_holds_what_the_dockerfile_copies_and_nothing_else() -> No
         "chat.sqlite3",
         "sanic_chat/chat.sqlite3-wal",
         "sanic_chat/__pycache__/app.cpython-312.pyc",
-        "plugins/auth/__pycache__/routes.cpython-312.pyc",
+        "plugins/sanic_chat_auth/__pycache__/routes.cpython-312.pyc",
         "tests/conftest.py",
         "bench/harness.py",
         "run/bench.json",

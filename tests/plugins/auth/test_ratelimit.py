@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.auth.ratelimit import LoginLimits, MemoryLimiter, address_group
 from sanic_chat.config import load_settings
+from sanic_chat_auth.ratelimit import LoginLimits, MemoryLimiter, address_group
 from tests.settings import TEST_SETTINGS
 
 

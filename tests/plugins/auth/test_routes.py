@@ -317,7 +317,7 @@ async def test_another_plugin_can_authenticate_before_the_token_check(database_u
         @hookimpl
         async def chat_authenticate(self, request):
             if request.headers.get("x-api-key") == "robot-key":
-                from plugins.auth.service import CurrentUser
+                from sanic_chat_auth.service import CurrentUser
 
                 return CurrentUser(robot)
             return None

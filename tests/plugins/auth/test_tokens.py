@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
-from plugins.auth import tokens
-from plugins.auth.tokens import ACCESS, REFRESH, TokenSigner
 from sanic_chat import Unauthorized
+from sanic_chat_auth import tokens
+from sanic_chat_auth.tokens import ACCESS, REFRESH, TokenSigner
 
 SECRET = "a-secret-of-at-least-thirty-two-bytes"
 

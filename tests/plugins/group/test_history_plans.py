@@ -22,8 +22,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from plugins.group.service import MEMBERS_SQL
 from sanic_chat.messages import page_statement
+from sanic_chat_group.service import MEMBERS_SQL
 from tests.database import with_database
 from tests.settings import TEST_SETTINGS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from plugins.user.service import search_statement
+from sanic_chat_user.service import search_statement
 from tests.problem import assert_problem
 
 

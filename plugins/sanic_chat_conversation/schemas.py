@@ -7,9 +7,9 @@ from uuid import UUID
 
 from pydantic import Field
 
-from plugins.user.schemas import PublicUser
 from sanic_chat.messages import MessageContent, MessageOut
 from sanic_chat.schemas import CamelModel
+from sanic_chat_user.schemas import PublicUser
 
 
 class ConversationMessageOut(MessageOut):

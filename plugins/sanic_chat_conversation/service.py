@@ -13,12 +13,12 @@ from sanic import Sanic
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
 
-from plugins.user.models import User
-from plugins.user.schemas import PublicUser
 from sanic_chat import NotFound, ValidationFailed
 from sanic_chat.events import Event
 from sanic_chat.messages import HistoryQuery, MessageStore
 from sanic_chat.security import user_gone
+from sanic_chat_user.models import User
+from sanic_chat_user.schemas import PublicUser
 
 from .models import Conversation, ConversationMessage
 from .schemas import ConversationMessageOut, ConversationOut

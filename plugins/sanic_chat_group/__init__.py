@@ -9,7 +9,7 @@ from sanic_chat import hookimpl
 
 @hookimpl
 def chat_register_models():
-    return ["plugins.group.models"]
+    return ["sanic_chat_group.models"]
 
 
 @hookimpl

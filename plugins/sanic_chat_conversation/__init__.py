@@ -9,7 +9,7 @@ from sanic_chat import hookimpl
 
 @hookimpl
 def chat_register_models():
-    return ["plugins.conversation.models"]
+    return ["sanic_chat_conversation.models"]
 
 
 @hookimpl

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from plugins.user.schemas import Username, UserOut
 from sanic_chat.schemas import WHITESPACE, CamelModel, at_most
+from sanic_chat_user.schemas import Username, UserOut
 
 # Deliberately loose: the one real check of an address is a mail reaching it. Spelled with an
 # explicit whitespace class so that it means the same here and in the OpenAPI document; the

@@ -8,7 +8,7 @@ from sanic_chat import hookimpl
 
 @hookimpl
 def chat_register_models():
-    return ["plugins.user.models"]
+    return ["sanic_chat_user.models"]
 
 
 @hookimpl

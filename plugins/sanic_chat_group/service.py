@@ -16,12 +16,12 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 from tortoise.functions import Count
 
-from plugins.user.models import User
-from plugins.user.schemas import PublicUser
 from sanic_chat import Conflict, Forbidden, NotFound, ValidationFailed, transaction
 from sanic_chat.events import Event
 from sanic_chat.messages import HistoryQuery, MessageStore
 from sanic_chat.security import user_gone
+from sanic_chat_user.models import User
+from sanic_chat_user.schemas import PublicUser
 
 from .models import Group, GroupMember, GroupMessage
 from .schemas import GroupDetail, GroupMessageOut, GroupSummary, MembershipChange

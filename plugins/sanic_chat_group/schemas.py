@@ -8,9 +8,9 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from plugins.user.schemas import PublicUser
 from sanic_chat.messages import MessageContent, MessageOut
 from sanic_chat.schemas import NOT_BLANK, CamelModel, at_most
+from sanic_chat_user.schemas import PublicUser
 
 Title = Annotated[
     str,

@@ -15,7 +15,7 @@ from .service import CurrentUser
 
 @hookimpl
 def chat_register_models():
-    return ["plugins.auth.models"]
+    return ["sanic_chat_auth.models"]
 
 
 @hookimpl

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from uuid import UUID, uuid4
 
-from plugins.user import service as users
-from plugins.user.models import User
 from sanic_chat import TooManyRequests, Unauthorized, transaction
 from sanic_chat.config import Settings
 from sanic_chat.security import user_gone
+from sanic_chat_user import service as users
+from sanic_chat_user.models import User
 
 from .models import RefreshToken
 from .passwords import Passwords

@@ -2,10 +2,10 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty
 from sanic_ext import openapi
 
-from plugins.user.schemas import UserOut
 from sanic_chat import Unauthorized, json_body, responds
 from sanic_chat.openapi import ERROR_DESCRIPTIONS
 from sanic_chat.schemas import reply
+from sanic_chat_user.schemas import UserOut
 
 from .schemas import LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, TokenPair
 from .service import AuthService, Session
