@@ -15,7 +15,7 @@ import uuid
 import aiohttp
 import asyncpg
 
-from sanic_chat.messages import page_statement
+from sanic_chat.messages.statements import page_statement
 from sanic_chat_group.service import MEMBERS_SQL
 
 from .fanout import create_groups

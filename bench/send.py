@@ -21,7 +21,8 @@ import websockets
 
 from sanic_chat.batches import Batcher
 from sanic_chat.db import release_quietly
-from sanic_chat.messages import MemberSets, send_statement
+from sanic_chat.messages.caches import MemberSets
+from sanic_chat.messages.statements import send_statement
 from sanic_chat_group.service import MEMBERS_SQL
 
 from .fanout import create_groups, split_groups

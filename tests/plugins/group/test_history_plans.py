@@ -22,7 +22,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from sanic_chat.messages import page_statement
+from sanic_chat.messages.statements import page_statement
 from sanic_chat_group.service import MEMBERS_SQL
 from tests.database import with_database
 from tests.settings import TEST_SETTINGS

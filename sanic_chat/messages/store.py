@@ -1,317 +1,39 @@
-"""Messages, one design for every kind of room (groups, 1:1 conversations, plugins' own).
+"""Messages of one kind of room: history pages, resume, sends, edits and tombstones.
 
-A room plugin subclasses `Message` with the foreign key to its room and builds a `MessageStore`
-for it; storage, ordering, idempotency, history pages, tombstones, serialisation and events are
-written once, here. The plugin keeps what differs: who is a member and who may do what.
-
-Ordering. Every message change (create, edit, delete) takes the next value of one sequence
-shared by all rooms, inside its transaction and under a transaction-scoped advisory lock held
-until commit. So the order of these values is the order of commits: a change that committed
-earlier never has a larger value than one that committed later. A message's `id` is the value
-taken when it was created (the room's order); its `seq` is the value of its latest change, the
-cursor clients resume from. New messages that a worker is asked to store at the same moment go
-in one statement (`Batcher`), so the lock costs one commit per batch, not one per message.
+The statements are in `statements`, the order of changes in `ordering`; this is where they meet
+the ORM, the events and the plugins' hooks.
 """
 
 from __future__ import annotations
 
 import logging
-import unicodedata
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from sanic import Sanic
-from tortoise import Tortoise, fields
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.exceptions import IntegrityError
-from tortoise.models import Model
 
-from .awaitables import await_all
-from .batches import Batcher
-from .changes import Change
-from .errors import ChatError, Conflict, Forbidden, NotFound
-from .events import Event
-from .schemas import NOT_BLANK, CamelModel, at_most
-from .transactions import transaction
+from ..awaitables import await_all
+from ..batches import Batcher
+from ..changes import Change
+from ..errors import ChatError, Conflict, Forbidden, NotFound
+from ..events import Event
+from ..transactions import transaction
+from .caches import AuthorCache, MemberSets, author_model
+from .model import Message, MessageDraft
+from .ordering import message_models, next_position
+from .payloads import HistoryQuery, MessageOut
+from .statements import page_statement, send_statement
 
 log = logging.getLogger("sanic_chat.messages")
-
-MAX_CONTENT_CHARS = 4000
-DEFAULT_PAGE = 50
-MAX_PAGE = 100
-SEQUENCE = "chat_message_seq"
-# Any constant: it names the one lock that orders message changes across the service.
-ORDER_LOCK = 7_316_001
-# The largest id a message can have (ids are bigint positions from SEQUENCE, from 1).
-LAST_ID = 2**63 - 1
-
-# What draws nothing: controls, format characters (zero-width spaces and joiners, U+2060,
-# U+FEFF, ...), separators, combining marks without a base, and letters that render blank.
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"})
-_BLANK_LETTERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
-
-
-def _something_visible(content: str) -> str:
-    if all(
-        char in _BLANK_LETTERS or unicodedata.category(char) in _INVISIBLE_CATEGORIES
-        for char in content
-    ):
-        raise ValueError("Content must contain at least one visible character")
-    return content
-
-
-MessageContent = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CONTENT_CHARS),
-    at_most(MAX_CONTENT_CHARS),
-    AfterValidator(_something_visible),
-    Field(
-        description=f"Text, 1-{MAX_CONTENT_CHARS} characters after trimming, at least one of "
-        "them visible.",
-        json_schema_extra={"pattern": NOT_BLANK},
-    ),
-]
-
-
-class Message(Model):
-    """Fields every kind of message has. Subclasses add the room foreign key."""
-
-    id = fields.BigIntField(primary_key=True, generated=False)
-    seq = fields.BigIntField(db_index=True, description="Cursor of the latest change.")
-    author = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.CASCADE)
-    content = fields.TextField(null=True, description="NULL once deleted (a tombstone).")
-    client_id = fields.UUIDField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    edited_at = fields.DatetimeField(null=True)
-    deleted_at = fields.DatetimeField(null=True)
-
-    class Meta:
-        abstract = True
-
-
-@dataclass
-class MessageDraft:
-    """A message about to be stored, as `chat_before_message_stored` sees it."""
-
-    author_id: UUID
-    room_type: str
-    room_id: UUID
-    content: str
-    client_id: UUID | None = None
-
 
 # A draft with the time it was sent; what storing it gave: its position (None when its
 # clientId was already stored) and its room's members.
 Stamped = tuple[MessageDraft, datetime]
 Inserted = tuple[int | None, frozenset[UUID]]
-
-
-# --------------------------------------------------------------------------------------------
-# Payloads
-# --------------------------------------------------------------------------------------------
-
-
-class MessageAuthor(CamelModel):
-    id: UUID
-    username: str
-
-
-class MessageOut(CamelModel):
-    """A message as clients see it. A deleted one keeps its place with `deleted: true`."""
-
-    id: int = Field(description="Increasing within a room: the room's order.")
-    author: MessageAuthor
-    content: str | None = Field(description="Null when deleted.")
-    client_id: UUID | None = None
-    created_at: datetime
-    edited_at: datetime | None = None
-    deleted: bool = False
-
-
-class SendMessage(CamelModel):
-    content: MessageContent
-    client_id: UUID | None = Field(
-        None,
-        description="Chosen by the client. Retrying with the same clientId returns the "
-        "original message instead of storing a second one.",
-    )
-
-
-class EditMessage(CamelModel):
-    content: MessageContent
-
-
-class HistoryQuery(CamelModel):
-    limit: int = Field(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description=f"1-{MAX_PAGE}.")
-    # Bounded to the ids there can be: PostgreSQL refuses a larger bigint (a 500, not a page).
-    before: int | None = Field(
-        None, ge=0, le=LAST_ID, description="Only messages older than this id; not with `after`."
-    )
-    after: int | None = Field(
-        None, ge=0, le=LAST_ID, description="Only messages newer than this id; not with `before`."
-    )
-
-    @model_validator(mode="after")
-    def _one_direction(self) -> HistoryQuery:
-        if self.before is not None and self.after is not None:
-            raise ValueError("give at most one of before and after")
-        return self
-
-
-# --------------------------------------------------------------------------------------------
-# Storage
-# --------------------------------------------------------------------------------------------
-
-
-async def next_position(connection: BaseDBAsyncClient) -> int:
-    """Take the next position in the one order of message changes (see the module doc).
-
-    Must run inside the writing transaction: on PostgreSQL the advisory lock is held until it
-    commits. SQLite runs one write transaction at a time anyway; its counter is a row, so a
-    position is never handed out twice, even after the newest messages were deleted.
-    """
-    if connection.capabilities.dialect == "postgres":
-        _, rows = await connection.execute_query(
-            f"SELECT pg_advisory_xact_lock({ORDER_LOCK}), nextval('{SEQUENCE}') AS position"
-        )
-        return rows[0]["position"]
-    _, rows = await connection.execute_query(
-        f'UPDATE "{SEQUENCE}" SET value = value + 1 RETURNING value AS position'
-    )
-    return rows[0]["position"]
-
-
-async def create_sqlite_positions(connection: BaseDBAsyncClient) -> None:
-    """SQLite's stand-in for PostgreSQL's sequence: one row, starting after every stored
-    change (a database written by an older version numbered from its messages)."""
-    tables = [model._meta.db_table for model in message_models()]
-    highest = " UNION ALL ".join(f'SELECT MAX(seq) AS seq FROM "{table}"' for table in tables)
-    await connection.execute_script(
-        f'CREATE TABLE IF NOT EXISTS "{SEQUENCE}" (value BIGINT NOT NULL);'
-        f'INSERT INTO "{SEQUENCE}" (value) SELECT COALESCE(MAX(seq), 0) FROM ({highest})'
-        f' WHERE NOT EXISTS (SELECT 1 FROM "{SEQUENCE}");'
-    )
-
-
-def message_models() -> list[type[Message]]:
-    """Every kind of message (one table per kind of room). Known once Tortoise has started."""
-    return [model for model in Tortoise.apps["models"].values() if issubclass(model, Message)]
-
-
-def author_model(message_model: type[Message]) -> type[Model]:
-    """The user model messages point to. Tortoise links it only when it initialises, so ask
-    for it when it is needed, not when a store is built."""
-    return message_model._meta.fields_map["author"].related_model
-
-
-def send_statement(
-    table: str, room_key: str, members_sql: str, other_tables: Sequence[str] = ()
-) -> str:
-    """The statement that stores a batch of drafts: one row in per draft, one row out per draft.
-
-    Takes arrays of room ids, authors, contents, clientIds and times ($1-$5). Each draft's room
-    members (`members_sql`, with `{room}` for the room) are read once and serve both its
-    membership test and its recipients. A draft whose (author, clientId) is already stored in
-    one of `other_tables` (the other kinds of message) is `reused` and not stored. Positions
-    are taken under the order lock in the drafts' order, for the drafts whose sender is a member;
-    the insert skips an (author, clientId) already stored. Out come the members (their ids
-    joined by commas: see `MemberSets`), the new id (NULL when not stored) and `reused` of each
-    draft.
-    """
-    members = members_sql.format(room="draft.room")
-    # One probe of the (author_id, client_id) index of each other table; none without a clientId.
-    reused = " OR ".join(
-        f'EXISTS (SELECT 1 FROM "{other}" o'
-        "  WHERE o.author_id = draft.author AND o.client_id = draft.client_id)"
-        for other in other_tables
-    )
-    # A retry of a message stored before this statement began (or sent twice in one batch)
-    # takes no position: a position with no row is a hole the cursor stream must wait out.
-    # One racing this statement still meets ON CONFLICT below.
-    retried = (
-        f'EXISTS (SELECT 1 FROM "{table}" t'
-        "  WHERE t.author_id = draft.author AND t.client_id = draft.client_id)"
-        " OR EXISTS (SELECT 1 FROM draft earlier WHERE earlier.n < draft.n"
-        "  AND earlier.author = draft.author AND earlier.client_id = draft.client_id)"
-    )
-    return (
-        "WITH draft AS ("
-        "  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[],"
-        "  $5::timestamptz[]) WITH ORDINALITY"
-        "  AS draft(room, author, content, client_id, created_at, n)"
-        "), checked AS MATERIALIZED ("
-        f"  SELECT draft.*, ARRAY({members}) AS members, ({reused or 'false'}) AS reused,"
-        f"  ({retried}) AS retried"
-        "  FROM draft"
-        "), position AS MATERIALIZED ("
-        f"  SELECT nextval('{SEQUENCE}') AS id, admitted.*"
-        f"  FROM pg_advisory_xact_lock({ORDER_LOCK}), ("
-        "    SELECT * FROM checked"
-        "    WHERE author = ANY(members) AND NOT reused AND NOT retried"
-        "    ORDER BY n OFFSET 0"
-        "  ) AS admitted"
-        "), inserted AS ("
-        f'  INSERT INTO "{table}"'
-        f'  (id, seq, "{room_key}", author_id, content, client_id, created_at)'
-        "  SELECT id, id, room, author, content, client_id, created_at FROM position"
-        "  ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id"
-        ") "
-        "SELECT array_to_string(checked.members, ',') AS members, inserted.id, checked.reused"
-        " FROM checked"
-        " LEFT JOIN position ON position.n = checked.n"
-        " LEFT JOIN inserted ON inserted.id = position.id"
-        " ORDER BY checked.n"
-    )
-
-
-def page_statement(
-    table: str, room_key: str, users_table: str, members_sql: str, bound: str | None, mark: str
-) -> str:
-    """The statement for one page of a room's history, read by a member of the room.
-
-    Parameters (`mark` is "$" for PostgreSQL, "?" for SQLite): 1 the room, 2 the reader, 3 how
-    many rows, 4 the id the page starts after (`bound` "after", oldest first) or before
-    (`bound` "before", newest first; None: the newest page). A reader who is not a member gets
-    no rows, as from an empty room: membership is a one-time filter, one index lookup on the
-    room's members however many they are.
-
-    The room's rows are written as a range of (room, id) pairs rather than `room = $1`: with the
-    room a constant, a generic plan (which a prepared statement gets after a few runs) may walk
-    the primary key backwards and filter by room, through every newer message of every other
-    room (README, Performance). Only the (room, id) index serves the range, in the page's
-    order, reading no more than the page.
-
-    The page is limited before its authors are named: a join under the `LIMIT` left the planner
-    free to hash the rest of the room when the statistics of the users table tipped it. Each
-    author's name is one primary-key lookup per row of the page.
-    The inner limit is a constant, the largest page: a generic plan takes `LIMIT $3` for a tenth
-    of the rows it expects in the range, and for that many a bitmap scan of the whole range and
-    a sort looked cheaper than reading the index in order (README, Performance). The outer
-    `LIMIT` still stops the scan after the rows asked for.
-    """
-    members = members_sql.format(room=f"{mark}1")
-    pair = f'(m."{room_key}", m.id)'
-    above = f"{pair} > ({mark}1, {mark}4)" if bound == "after" else f"{pair} > ({mark}1, 0)"
-    below = (
-        f"{pair} < ({mark}1, {mark}4)" if bound == "before" else f"{pair} <= ({mark}1, {LAST_ID})"
-    )
-    rows, order = f"{above} AND {below}", "ASC" if bound == "after" else "DESC"
-    return (
-        "SELECT p.id, p.room_id, p.author_id,"
-        f' (SELECT u.username FROM "{users_table}" u WHERE u.id = p.author_id) AS author_name,'
-        " p.content, p.client_id, p.created_at, p.edited_at, p.deleted_at FROM ("
-        f'  SELECT m.id, m."{room_key}" AS room_id, m.author_id, m.content, m.client_id,'
-        "  m.created_at, m.edited_at, m.deleted_at"
-        f'  FROM "{table}" m WHERE {rows}'
-        f"  AND EXISTS (SELECT 1 FROM ({members}) AS member WHERE member.user_id = {mark}2)"
-        f'  ORDER BY m."{room_key}" {order}, m.id {order} LIMIT {MAX_PAGE + 1}'
-        f") AS p ORDER BY p.room_id {order}, p.id {order} LIMIT {mark}3"
-    )
 
 
 class MessageStore:
@@ -805,65 +527,6 @@ class MessageStore:
         """Publish the change; return the message as clients see it (serialised once)."""
         await self._app.ctx.events.publish(self._event(action, view, recipients, cursor))
         return view
-
-
-class AuthorCache:
-    """Recently seen authors' names, so storing a message needs no query to name its author.
-
-    Usernames never change in this product; a plugin that lets them change must clear this.
-    Bounded: the least recently used entries go first.
-    """
-
-    SIZE = 10_000
-
-    def __init__(self, message_model: type[Message]) -> None:
-        self._message_model = message_model
-        self._users: OrderedDict[UUID, Model] = OrderedDict()
-
-    async def get(self, user_id: UUID) -> Model | None:
-        user = self._users.get(user_id)
-        if user is None:
-            user_model = author_model(self._message_model)
-            user = await user_model.filter(id=user_id).only("id", "username").first()
-            if user is None:
-                return None
-            self._users[user_id] = user
-            if len(self._users) > self.SIZE:
-                self._users.popitem(last=False)
-        else:
-            self._users.move_to_end(user_id)
-        return user
-
-
-class MemberSets:
-    """The sets of members the send statement returns, each built once while it stays the same.
-
-    A room's members rarely change, but every send reads them: building a set of fresh UUIDs
-    from the rows cost ~50 µs for a room of 50, a fifth of the worker's time per message. The
-    statement returns them as one text instead, and the text is the key, so a set is never
-    stale: a changed membership is a new text. Bounded by the member ids held; the least
-    recently used sets go first.
-    """
-
-    MAX_IDS = 100_000
-
-    def __init__(self) -> None:
-        self._sets: OrderedDict[str, frozenset[UUID]] = OrderedDict()
-        self._ids = 0
-
-    def get(self, joined: str) -> frozenset[UUID]:
-        """The set of ids in `joined` ("id,id,...", empty when the room has no members)."""
-        members = self._sets.get(joined)
-        if members is not None:
-            self._sets.move_to_end(joined)
-            return members
-        members = frozenset(UUID(text) for text in joined.split(",")) if joined else frozenset()
-        self._sets[joined] = members
-        self._ids += len(members)
-        while self._ids > self.MAX_IDS and len(self._sets) > 1:
-            _, evicted = self._sets.popitem(last=False)
-            self._ids -= len(evicted)
-        return members
 
 
 def _client_id_reused() -> Conflict:
