@@ -22,6 +22,7 @@ from .payloads import (
     MessageContent,
     MessageOut,
     SendMessage,
+    message_out,
 )
 from .store import MessageStore
 
@@ -40,5 +41,6 @@ __all__ = [
     "MessageStore",
     "SendMessage",
     "create_sqlite_positions",
+    "message_out",
     "next_position",
 ]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
+from functools import cache
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, create_model, model_validator
 
 from ..schemas import NOT_BLANK, CamelModel, at_most
 from .ordering import LAST_ID
@@ -89,3 +90,36 @@ class HistoryQuery(CamelModel):
         if self.before is not None and self.after is not None:
             raise ValueError("give at most one of before and after")
         return self
+
+
+# The payloads of one kind of room: the ones above with the room's id field added. Built once
+# per kind's names, so a plugin's own schemas (a room summary with its last message) and the
+# core's routes refer to the same class, and OpenAPI documents it once.
+
+
+@cache
+def message_out(schema_prefix: str, id_field: str) -> type[MessageOut]:
+    """A message of this kind as clients see it (`GroupMessageOut`: with `groupId`)."""
+    return create_model(
+        f"{schema_prefix}MessageOut", __base__=MessageOut, **{id_field: (UUID, ...)}
+    )
+
+
+@cache
+def message_page(schema_prefix: str, id_field: str) -> type[CamelModel]:
+    """A page of history (`GroupMessages`)."""
+    out = message_out(schema_prefix, id_field)
+    return create_model(
+        f"{schema_prefix}Messages",
+        __base__=CamelModel,
+        messages=(list[out], Field(description="Newest first.")),
+        next_cursor=(int | None, Field(description="Pass as `before` for older messages.")),
+    )
+
+
+@cache
+def send_command(schema_prefix: str, id_field: str) -> type[SendMessage]:
+    """The data of the WebSocket send command: a message and the room it goes to."""
+    return create_model(
+        f"Send{schema_prefix}Message", __base__=SendMessage, **{id_field: (UUID, ...)}
+    )

@@ -7,26 +7,28 @@ the ORM, the events and the plugins' hooks.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sanic import Sanic
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.exceptions import IntegrityError
 
-from ..awaitables import await_all
+from ..awaitables import await_all, await_me_maybe
 from ..batches import Batcher
 from ..changes import Change
-from ..errors import ChatError, Conflict, Forbidden, NotFound
+from ..errors import Conflict, Forbidden, NotFound
 from ..events import Event
 from ..transactions import transaction
 from .caches import AuthorCache, MemberSets, author_model
 from .model import Message, MessageDraft
 from .ordering import message_models, next_position
-from .payloads import HistoryQuery, MessageOut
+from .payloads import HistoryQuery, message_out
 from .statements import page_statement, send_statement
+
+if TYPE_CHECKING:
+    from ..rooms.kind import RoomKind
 
 log = logging.getLogger("sanic_chat.messages")
 
@@ -37,33 +39,26 @@ Inserted = tuple[int | None, frozenset[UUID]]
 
 
 class MessageStore:
-    """Messages of one kind of room.
+    """Messages of one kind of room (see `sanic_chat.rooms.RoomKind`).
 
-    `room_type` names the room's foreign key on `model` and the events (`group.message.create`).
-    `members_sql` selects the `user_id` of the members of the room `{room}`: a send checks
-    membership and finds its recipients in the same statement as its insert. `missing_room`
-    is the error a non-member gets, the same as for a room that does not exist.
+    The kind names the room's foreign key on its message model, the events
+    (`group.message.create`) and the room's id field in payloads. Its members' SELECT lets a
+    send check membership and find its recipients in the same statement as its insert. A
+    non-member gets the kind's `missing_room` error, the same as for a room that does not exist.
     """
 
-    def __init__(
-        self,
-        app: Sanic,
-        model: type[Message],
-        room_type: str,
-        out: type[MessageOut],
-        members_sql: str,
-        missing_room: Callable[[], ChatError],
-    ):
+    def __init__(self, app: Sanic, kind: RoomKind):
         self._app = app
-        self.model = model
-        self.room_type = room_type
-        self._room_key = f"{room_type}_id"
-        self._out = out
-        self._members_sql = members_sql
-        self._missing_room = missing_room
+        self.kind = kind
+        self.model = kind.message_model
+        self.room_type = kind.name
+        self._room_key = kind.room_column
+        self._out = message_out(kind.schema_prefix, kind.id_field)
+        self._members_sql = kind.members.sql()
+        self._missing_room = kind.missing_room
         self._send_statement: str | None = None  # see `_send_sql`
         self._sends: Batcher[Stamped, Inserted] = Batcher(self._insert_batch)
-        self._authors = AuthorCache(model)
+        self._authors = AuthorCache(self.model)
         self._member_sets = MemberSets()
         self._page_statements: dict[tuple[str | None, str], str] = {}
         app.ctx.changes.register(self)
@@ -117,7 +112,7 @@ class MessageStore:
         return self._out.model_validate(
             {
                 "id": message_id,
-                self._room_key: room_id,
+                self.kind.id_field: room_id,
                 "author": {"id": author_id, "username": author_name},
                 "content": None if deleted else content,
                 "client_id": client_id,
@@ -183,7 +178,7 @@ class MessageStore:
         if not room_ids:
             return {}
         table = self.model._meta.db_table
-        room_table = self.model._meta.fields_map[self.room_type].related_model._meta.db_table
+        room_table = self.model._meta.fields_map[self.kind.room_field].related_model._meta.db_table
         connection = self.model._meta.db
         if connection.capabilities.dialect == "postgres":
             placeholders = ", ".join(f"${n}" for n in range(1, len(room_ids) + 1))
@@ -237,7 +232,7 @@ class MessageStore:
             changes.append(
                 Change(
                     message.seq,
-                    self.room_type,
+                    self.kind.event_prefix,
                     message.id,
                     message.deleted_at is not None,
                     self.serialise(message),
@@ -443,8 +438,9 @@ class MessageStore:
         content: str,
         recipients: frozenset[UUID],
     ) -> dict[str, Any]:
+        """Change a message's content, if the kind's `may_edit` lets `user_id`."""
         message = await self.get(room_id, message_id)
-        if message.author_id != user_id:
+        if not await await_me_maybe(self.kind.may_edit(message, user_id)):
             raise Forbidden("Only the author can edit a message.", code="not_author")
         if message.deleted_at is not None or not await self._change(
             message, content=content, edited_at=_now()
@@ -457,12 +453,11 @@ class MessageStore:
         room_id: UUID,
         message_id: int,
         user_id: UUID,
-        moderator_id: UUID | None,
         recipients: frozenset[UUID],
     ) -> dict[str, Any]:
-        """Replace a message by its tombstone. The author may, and so may `moderator_id`."""
+        """Replace a message by its tombstone, if the kind's `may_delete` lets `user_id`."""
         message = await self.get(room_id, message_id)
-        if user_id not in (message.author_id, moderator_id):
+        if not await await_me_maybe(self.kind.may_delete(message, user_id)):
             raise Forbidden("Only the author can delete this message.", code="not_author")
         if message.deleted_at is not None:
             return self.serialise(message)  # already a tombstone: nothing changes
@@ -511,7 +506,7 @@ class MessageStore:
         """Tell the `chat_message_stored` plugins (the caller checks that there are some)."""
         hook = self._app.ctx.plugins.hook.chat_message_stored
         try:
-            room = await getattr(message, self.room_type)
+            room = await getattr(message, self.kind.room_field)
             await await_all(hook(message=message, room=room))
         except Exception:
             log.exception("a chat_message_stored hook failed")
@@ -519,7 +514,7 @@ class MessageStore:
     def _event(
         self, action: str, view: dict[str, Any], recipients: frozenset[UUID], cursor: int
     ) -> Event:
-        return Event(f"{self.room_type}.message.{action}", view, recipients, cursor=cursor)
+        return Event(f"{self.kind.event_prefix}.message.{action}", view, recipients, cursor=cursor)
 
     async def _publish(
         self, action: str, view: dict[str, Any], recipients: frozenset[UUID], cursor: int
