@@ -68,7 +68,7 @@ class ConversationService:
         conversations = await Conversation.filter(Q(user_a_id=user_id) | Q(user_b_id=user_id))
         if not conversations:
             return []
-        latest = await self.messages.latest([c.id for c in conversations])
+        latest = await self.messages.history.latest([c.id for c in conversations])
         users = await _users({c.other(user_id) for c in conversations} | {user_id})
         views = [self._render(c, user_id, users, latest.get(c.id)) for c in conversations]
         views.sort(key=lambda v: v["lastActivityAt"], reverse=True)
@@ -89,7 +89,7 @@ class ConversationService:
 
     async def _view(self, conversation: Conversation, viewer: UUID) -> dict[str, Any]:
         users = await _users(set(_pair(conversation)))
-        latest = await self.messages.latest([conversation.id])
+        latest = await self.messages.history.latest([conversation.id])
         return self._render(conversation, viewer, users, latest.get(conversation.id))
 
     def _render(self, conversation, viewer, users, last) -> dict[str, Any]:

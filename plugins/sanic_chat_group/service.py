@@ -64,7 +64,7 @@ class GroupService:
         if not groups:
             return []
         ids = [g.id for g in groups]
-        latest = await self.messages.latest(ids)
+        latest = await self.messages.history.latest(ids)
         counts = dict(
             await GroupMember.filter(group_id__in=ids)
             .group_by("group_id")

@@ -9,7 +9,10 @@ kind keeps what differs: who is a member and who may do what.
 - `ordering`: the one order of changes (module doc there), and SQLite's stand-in for it;
 - `statements`: the measured send and history statements;
 - `caches`: authors' names and members' sets on the send path;
-- `store`: `MessageStore`, where the above meet the ORM, the hooks and the events.
+- `views`: messages as clients see them (tombstones included);
+- `membership`: who is in a room, read with the kind's members statement;
+- `history`: history pages, the newest message of each room, changes after a cursor;
+- `store`: `MessageStore`, the changes (sends, edits, deletes) with their hooks and events.
 """
 
 from .model import Message, MessageDraft

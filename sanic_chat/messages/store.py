@@ -1,7 +1,7 @@
-"""Messages of one kind of room: history pages, resume, sends, edits and tombstones.
+"""Changes to the messages of one kind of room: sends (batched), edits and tombstones.
 
 The statements are in `statements`, the order of changes in `ordering`; this is where they meet
-the ORM, the events and the plugins' hooks.
+the ORM, the events and the plugins' hooks. Reading is `history`'s, membership `membership`'s.
 """
 
 from __future__ import annotations
@@ -17,15 +17,16 @@ from tortoise.exceptions import IntegrityError
 
 from ..awaitables import await_all, await_me_maybe
 from ..batches import Batcher
-from ..changes import Change
-from ..errors import Conflict, Forbidden, NotFound
+from ..errors import Conflict, Forbidden
 from ..events import Event
 from ..transactions import transaction
-from .caches import AuthorCache, MemberSets, author_model
+from .caches import AuthorCache
+from .history import MessageHistory
+from .membership import RoomMembership
 from .model import Message, MessageDraft
 from .ordering import message_models, next_position
-from .payloads import HistoryQuery, message_out
-from .statements import page_statement, send_statement
+from .statements import send_statement
+from .views import MessageViews
 
 if TYPE_CHECKING:
     from ..rooms.kind import RoomKind
@@ -53,203 +54,18 @@ class MessageStore:
         self.model = kind.message_model
         self.room_type = kind.name
         self._room_key = kind.room_column
-        self._out = message_out(kind.schema_prefix, kind.id_field)
+        self.views = MessageViews(kind.room_column, kind.id_field, kind.schema_prefix)
         self._members_sql = kind.members.sql()
         self._missing_room = kind.missing_room
+        self.membership = RoomMembership(self.model, self._members_sql, kind.missing_room)
+        self.history = MessageHistory(kind, self.views, self.membership)
         self._send_statement: str | None = None  # see `_send_sql`
         self._sends: Batcher[Stamped, Inserted] = Batcher(self._insert_batch)
         self._authors = AuthorCache(self.model)
-        self._member_sets = MemberSets()
-        self._page_statements: dict[tuple[str | None, str], str] = {}
-        app.ctx.changes.register(self)
-
-    # ---- reading
+        app.ctx.changes.register(self.history)
 
     def serialise(self, message: Message) -> dict[str, Any]:
-        return self._view(
-            message.id,
-            getattr(message, self._room_key),
-            message.author.id,
-            message.author.username,
-            message.content,
-            message.client_id,
-            message.created_at,
-            message.edited_at,
-            message.deleted_at,
-        )
-
-    def _row_view(self, row: dict[str, Any]) -> dict[str, Any]:
-        """`serialise` for a row of `page_statement`."""
-        return self._view(
-            row["id"],
-            row["room_id"],
-            row["author_id"],
-            row["author_name"],
-            row["content"],
-            row["client_id"],
-            row["created_at"],
-            row["edited_at"],
-            row["deleted_at"],
-        )
-
-    def _view(
-        self,
-        message_id: int,
-        room_id: UUID,
-        author_id: UUID,
-        author_name: str,
-        content: str | None,
-        client_id: UUID | None,
-        created_at: datetime,
-        edited_at: datetime | None = None,
-        deleted_at: datetime | None = None,
-    ) -> dict[str, Any]:
-        """A message as clients see it, from its parts: a new one needs no model instance.
-
-        A deleted one keeps its place as a tombstone: no content, `deleted: true`.
-        """
-        deleted = deleted_at is not None
-        return self._out.model_validate(
-            {
-                "id": message_id,
-                self.kind.id_field: room_id,
-                "author": {"id": author_id, "username": author_name},
-                "content": None if deleted else content,
-                "client_id": client_id,
-                "created_at": created_at,
-                "edited_at": edited_at,
-                "deleted": deleted,
-            }
-        ).dump()
-
-    async def page(
-        self, room_id: UUID, reader_id: UUID, query: HistoryQuery
-    ) -> tuple[list[dict[str, Any]], int | None]:
-        """One page of a room's history as clients see it, newest first, and the id to ask
-        `before` next. The room is missing to a reader who is not a member.
-
-        Keyset pagination on the (room, id) index: any page costs what the first does. One
-        statement checks membership and reads the page with its authors' names, as plain rows:
-        through the ORM, the query building and the model instances cost more than the query.
-        """
-        connection = self.model._meta.db
-        postgres = connection.capabilities.dialect == "postgres"
-        bound, start = None, None
-        if query.before is not None:
-            bound, start = "before", query.before
-        elif query.after is not None:
-            bound, start = "after", query.after
-        # One row more than asked says whether an older page exists ("after" needs no next).
-        limit = query.limit if bound == "after" else query.limit + 1
-        if postgres:
-            values: list[Any] = [room_id, reader_id, limit]
-        else:  # SQLite stores UUIDs as text
-            values = [str(room_id), str(reader_id), limit]
-        if bound is not None:
-            values.append(start)
-        statement = self._page_statement(bound, "$" if postgres else "?")
-        rows = await connection.execute_query_dict(statement, values)
-        if not rows:  # an empty page, or a room this reader is not in?
-            await self.members_including(room_id, reader_id)
-            return [], None
-        if bound == "after":  # the `limit` messages right after `after`, still newest first
-            return [self._row_view(row) for row in reversed(rows)], None
-        page = rows[: query.limit]
-        more = len(rows) > query.limit
-        return [self._row_view(row) for row in page], (page[-1]["id"] if more else None)
-
-    def _page_statement(self, bound: str | None, mark: str) -> str:
-        statement = self._page_statements.get((bound, mark))
-        if statement is None:
-            users_table = author_model(self.model)._meta.db_table  # known once Tortoise is up
-            statement = page_statement(
-                self.model._meta.db_table,
-                self._room_key,
-                users_table,
-                self._members_sql,
-                bound,
-                mark,
-            )
-            self._page_statements[(bound, mark)] = statement
-        return statement
-
-    async def latest(self, room_ids: list[UUID]) -> dict[UUID, Message]:
-        """The newest message of each room, in two index lookups' worth of queries."""
-        if not room_ids:
-            return {}
-        table = self.model._meta.db_table
-        room_table = self.model._meta.fields_map[self.kind.room_field].related_model._meta.db_table
-        connection = self.model._meta.db
-        if connection.capabilities.dialect == "postgres":
-            placeholders = ", ".join(f"${n}" for n in range(1, len(room_ids) + 1))
-        else:
-            placeholders = ", ".join(["?"] * len(room_ids))
-        # A correlated MAX per room is one backward step on the (room, id) index each.
-        sql = (
-            f'SELECT (SELECT MAX(m.id) FROM "{table}" m WHERE m."{self._room_key}" = r.id) '
-            f'AS last_id FROM "{room_table}" r WHERE r.id IN ({placeholders})'
-        )
-        _, rows = await connection.execute_query(sql, [str(r) for r in room_ids])
-        ids = [row["last_id"] for row in rows if row["last_id"] is not None]
-        messages = await self.model.filter(id__in=ids).select_related("author")
-        return {getattr(m, self._room_key): m for m in messages}
-
-    async def get(self, room_id: UUID, message_id: int) -> Message:
-        message = await self.model.get_or_none(
-            id=message_id, **{self._room_key: room_id}
-        ).select_related("author")
-        if message is None:
-            raise NotFound("No such message.", code="message_not_found")
-        return message
-
-    async def changes_since(self, room_ids_query: Any, since: int, limit: int) -> list[Event]:
-        """Message events after cursor `since` in the given rooms, oldest first (resume)."""
-        changes = await self.changed(since, limit, rooms=room_ids_query)
-        return [change.event(seen_up_to=since) for change in changes]
-
-    async def changed(
-        self,
-        after: int,
-        limit: int,
-        connection: BaseDBAsyncClient | None = None,
-        rooms: Any = None,
-        with_recipients: bool = False,
-    ) -> list[Change]:
-        """The latest state of each message changed after cursor `after`, oldest change first:
-        in the rooms `rooms` selects, or all; with each room's members as recipients if asked."""
-        query = self.model.filter(seq__gt=after)
-        if rooms is not None:
-            query = query.filter(**{f"{self._room_key}__in": rooms})
-        if connection is not None:
-            query = query.using_db(connection)
-        changed = await query.order_by("seq").limit(limit).select_related("author")
-        members: dict[UUID, frozenset[UUID]] = {}
-        changes = []
-        for message in changed:
-            room_id = getattr(message, self._room_key)
-            if with_recipients and room_id not in members:
-                members[room_id] = await self.members(room_id, connection)
-            changes.append(
-                Change(
-                    message.seq,
-                    self.kind.event_prefix,
-                    message.id,
-                    message.deleted_at is not None,
-                    self.serialise(message),
-                    members.get(room_id, frozenset()),
-                )
-            )
-        return changes
-
-    async def newest_cursor(self) -> int:
-        """The cursor of the newest change in this kind of room (0 when none)."""
-        connection = self.model._meta.db
-        _, rows = await connection.execute_query(
-            f'SELECT MAX(seq) AS seq FROM "{self.model._meta.db_table}"'
-        )
-        return rows[0]["seq"] or 0
-
-    # ---- writing
+        return self.views.of_message(message)
 
     async def send(
         self, room_id: UUID, author_id: UUID, content: str, client_id: UUID | None
@@ -264,7 +80,7 @@ class MessageStore:
         before_stored = self._app.ctx.plugins.hook.chat_before_message_stored
         if before_stored.get_hookimpls():
             # Plugins see drafts from members only: that costs a query of its own first.
-            await self.members_including(room_id, author_id)
+            await self.membership.including(room_id, author_id)
             await await_all(before_stored(draft=draft))
         # Named before storing: once stored, nothing should await between the batch's answer and
         # the event, so a worker publishes the sends of one batch in their cursors' order.
@@ -296,7 +112,7 @@ class MessageStore:
             message.author = author
             await self._notify_stored(message)
         # The draft's content: a `chat_before_message_stored` plugin may have rewritten it.
-        view = self._view(
+        view = self.views.of_parts(
             position,
             room_id,
             author.id,
@@ -342,7 +158,7 @@ class MessageStore:
             return [exc] * len(drafts)
         outcomes: list[Inserted | BaseException] = []
         for (draft, _), row in zip(drafts, rows, strict=True):
-            members = self._member_sets.get(row["members"])
+            members = self.membership.sets.get(row["members"])
             if draft.author_id not in members:
                 outcomes.append(self._missing_room())
             elif row["reused"]:
@@ -365,7 +181,9 @@ class MessageStore:
         """SQLite: one writer at a time anyway, so a transaction of several statements."""
         try:
             async with transaction() as connection:
-                members = await self.members_including(draft.room_id, draft.author_id, connection)
+                members = await self.membership.including(
+                    draft.room_id, draft.author_id, connection
+                )
                 if await self._client_id_used_elsewhere(draft, connection):
                     raise _client_id_reused()
                 position = await next_position(connection)
@@ -390,35 +208,6 @@ class MessageStore:
                     return True
         return False
 
-    async def members_including(
-        self, room_id: UUID, user_id: UUID, connection: BaseDBAsyncClient | None = None
-    ) -> frozenset[UUID]:
-        """The room's members, if `user_id` is one of them; else the room is missing to them."""
-        members = await self.members(room_id, connection)
-        if user_id not in members:
-            raise self._missing_room()
-        return members
-
-    async def members(
-        self, room_id: UUID, connection: BaseDBAsyncClient | None = None
-    ) -> frozenset[UUID]:
-        """The ids of the room's members (none when there is no such room).
-
-        Read as one text, as the send statement reads them, so a typing relay or an edit reuses
-        the set a send already built for the same members.
-        """
-        if connection is None:
-            connection = self.model._meta.db
-        if connection.capabilities.dialect == "postgres":
-            members = self._members_sql.format(room="$1")
-            sql, values = f"SELECT array_to_string(ARRAY({members}), ',') AS members", [room_id]
-        else:  # SQLite: ?1 may appear several times; UUIDs are stored as text
-            members = self._members_sql.format(room="?1")
-            sql = f"SELECT group_concat(user_id, ',') AS members FROM ({members})"
-            values = [str(room_id)]
-        _, rows = await connection.execute_query(sql, values)
-        return self._member_sets.get(rows[0]["members"] or "")  # SQLite: NULL when none
-
     def _instance(self, position: int, draft: MessageDraft, created_at: datetime) -> Message:
         return self.model(
             id=position,
@@ -439,7 +228,7 @@ class MessageStore:
         recipients: frozenset[UUID],
     ) -> dict[str, Any]:
         """Change a message's content, if the kind's `may_edit` lets `user_id`."""
-        message = await self.get(room_id, message_id)
+        message = await self.history.get(room_id, message_id)
         if not await await_me_maybe(self.kind.may_edit(message, user_id)):
             raise Forbidden("Only the author can edit a message.", code="not_author")
         if message.deleted_at is not None or not await self._change(
@@ -456,14 +245,14 @@ class MessageStore:
         recipients: frozenset[UUID],
     ) -> dict[str, Any]:
         """Replace a message by its tombstone, if the kind's `may_delete` lets `user_id`."""
-        message = await self.get(room_id, message_id)
+        message = await self.history.get(room_id, message_id)
         if not await await_me_maybe(self.kind.may_delete(message, user_id)):
             raise Forbidden("Only the author can delete this message.", code="not_author")
         if message.deleted_at is not None:
             return self.serialise(message)  # already a tombstone: nothing changes
         if not await self._change(message, content=None, deleted_at=_now()):
             # Deleted by someone else since it was read: the tombstone they left.
-            return self.serialise(await self.get(room_id, message_id))
+            return self.serialise(await self.history.get(room_id, message_id))
         return await self._publish("delete", self.serialise(message), recipients, message.seq)
 
     async def _change(self, message: Message, **changes: Any) -> bool:

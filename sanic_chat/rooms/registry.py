@@ -38,7 +38,7 @@ class Room:
     async def history(
         self, room_id: UUID, user_id: UUID, query: HistoryQuery
     ) -> tuple[list[dict[str, Any]], int | None]:
-        return await self.messages.page(room_id, user_id, query)
+        return await self.messages.history.page(room_id, user_id, query)
 
     async def edit(
         self, room_id: UUID, user_id: UUID, message_id: int, content: str
@@ -52,13 +52,15 @@ class Room:
 
     async def members_if_member(self, room_id: UUID, user_id: UUID) -> frozenset[UUID]:
         """The room's members; the room is missing to anyone else."""
-        return await self.messages.members_including(room_id, user_id)
+        return await self.messages.membership.including(room_id, user_id)
 
     async def contacts(self, user_id: UUID) -> set[UUID]:
         return await self.kind.members.contacts(user_id)
 
     async def changes_since(self, user_id: UUID, since: int, limit: int) -> list[Event]:
-        return await self.messages.changes_since(self.kind.members.rooms_of(user_id), since, limit)
+        return await self.messages.history.changes_since(
+            self.kind.members.rooms_of(user_id), since, limit
+        )
 
 
 class Rooms:
