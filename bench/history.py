@@ -15,8 +15,8 @@ import uuid
 import aiohttp
 import asyncpg
 
-from sanic_chat.messages import page_statement
-from sanic_chat_group.service import MEMBERS_SQL
+from sanic_chat.messages.statements import page_statement
+from sanic_chat_group.room import MEMBERS
 
 from .fanout import create_groups
 from .harness import (
@@ -122,7 +122,7 @@ async def _load(database_url: str, group_id: str, other_id: str, options) -> tup
         )
         # The server's own statement for the page (a reader who is a member, 50 rows + 1).
         statement = page_statement(
-            "group_messages", "group_id", "users", MEMBERS_SQL, bound="before", mark="$"
+            "group_messages", "group_id", "users", MEMBERS.sql(), bound="before", mark="$"
         )
         rows = await connection.fetch(
             f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {statement}",

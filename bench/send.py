@@ -21,8 +21,9 @@ import websockets
 
 from sanic_chat.batches import Batcher
 from sanic_chat.db import release_quietly
-from sanic_chat.messages import MemberSets, send_statement
-from sanic_chat_group.service import MEMBERS_SQL
+from sanic_chat.messages.caches import MemberSets
+from sanic_chat.messages.statements import send_statement
+from sanic_chat_group.room import MEMBERS
 
 from .fanout import create_groups, split_groups
 from .harness import (
@@ -197,7 +198,7 @@ async def _raw_asyncpg(database_url, senders, group_ids, duration, batched: bool
     connections are released without a reset query, as the server does.
     """
     latencies, errors = [], 0
-    statement = send_statement("group_messages", "group_id", MEMBERS_SQL)
+    statement = send_statement("group_messages", "group_id", MEMBERS.sql())
     pool = await asyncpg.create_pool(database_url, min_size=10, max_size=10, reset=release_quietly)
     member_sets = MemberSets()
 

@@ -11,11 +11,12 @@ from sanic import Sanic
 from . import __version__
 from .awaitables import await_all
 from .changes import ChangeLog
+from .commands import collect_commands
 from .config import Settings, ensure_development_secrets, load_settings
 from .db import collect_model_modules, install_orm
 from .errors import install_error_handler
 from .events import EventBus
-from .gateway import collect_commands, install_gateway
+from .gateway import install_gateway
 from .headers import install_security_headers
 from .health import health_blueprint
 from .jsoncodec import dumps_bytes, loads
@@ -23,6 +24,7 @@ from .logs import configure_logging, redact_tokens_in_logs
 from .openapi import configure_openapi
 from .plugins import build_plugin_manager
 from .request_heads import install_request_head_check
+from .rooms.registry import RoomHooks, Rooms, collect_room_kinds
 
 # Bodies above this are refused with 413 before they are read.
 MAX_REQUEST_BYTES = 1 << 20
@@ -58,6 +60,9 @@ def create_app(
     app.ctx.plugins = manager
     app.ctx.events = EventBus()
     app.ctx.changes = ChangeLog()
+    # Every kind of room gets its routes, commands and real-time hooks from one plugin object.
+    app.ctx.rooms = Rooms(app, collect_room_kinds(manager))
+    manager.register_named(RoomHooks(app.ctx.rooms), "sanic_chat.rooms")
 
     install_error_handler(app)
     install_security_headers(app)

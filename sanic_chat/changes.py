@@ -21,7 +21,7 @@ from .hub import Outgoing, encode_event
 from .transactions import transaction
 
 if TYPE_CHECKING:
-    from .messages import MessageStore
+    from .messages.history import MessageHistory
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +52,12 @@ class Change:
 
 
 class ChangeLog:
-    """The message stores of every kind of room, read together."""
+    """The message histories of every kind of room, read together."""
 
     def __init__(self) -> None:
-        self._stores: list[MessageStore] = []
+        self._stores: list[MessageHistory] = []
 
-    def register(self, store: MessageStore) -> None:
+    def register(self, store: MessageHistory) -> None:
         self._stores.append(store)
 
     @asynccontextmanager

@@ -1,4 +1,7 @@
-"""The WebSocket endpoint `/ws`: handshake, resume, commands, and the hub's life cycle.
+"""The WebSocket endpoint `/ws`: the handshake and a connection's life, and the hub's.
+
+What a connection does once open lives beside it: `resume` (the `?since=` replay),
+`commands` (reading and answering commands), `presence` (online and offline).
 
 Protocol (see README, "WebSocket"): server frames are `{"type", "data", "cursor"?}`; client
 commands are `{"type", "ref", "data"}`, answered by `ack` or `error` with the same `ref`.
@@ -8,19 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StrictInt, StrictStr, model_validator
 from sanic import Request, Sanic
 
-from .awaitables import await_all, await_me_maybe, first_answer
+from .awaitables import await_me_maybe
 from .broker import Broker, LocalBroker, RedisBroker
+from .commands import CORE_COMMANDS, CommandHandler, read_commands
 from .config import ConfigError
-from .errors import BadRequest, ChatError, NotFound, is_database_outage, unexpected_error_problem
+from .errors import ChatError, is_database_outage
 from .events import Event
 from .hub import (
     CLOSE_BAD_REQUEST,
@@ -33,10 +33,11 @@ from .hub import (
     encode_event,
     encode_frame,
 )
-from .jsoncodec import dumps, loads
+from .presence import announce_presence, went_offline
+from .resume import replay
 from .security import authenticate
 from .stream import CursorStream
-from .validation import parse, parse_position
+from .validation import parse_position
 
 log = logging.getLogger("sanic_chat.gateway")
 
@@ -47,53 +48,6 @@ CLOSE_SECONDS = 5.0
 # RFC 6455 "Try Again Later": the handshake needed the database and it did not answer.
 CLOSE_TRY_AGAIN = 1013
 CLOSE_INTERNAL_ERROR = 1011
-
-
-@dataclass(frozen=True, slots=True)
-class CommandContext:
-    """What a WebSocket command handler knows about its caller."""
-
-    app: Sanic
-    user_id: UUID
-    connection: Connection
-
-
-CommandHandler = Callable[[CommandContext, dict[str, Any]], Awaitable[dict[str, Any]]]
-
-
-# Refs are echoed as given; JSON parsers read integers beyond 64 bits as floats. Strict types:
-# `true` or `1.0` would otherwise come back as `1`.
-Ref = StrictStr | Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
-
-
-class CommandFrame(BaseModel):
-    type: str = Field(min_length=1, max_length=100)
-    ref: Ref | None = None
-    data: dict[str, Any] = Field(default_factory=dict)
-
-
-class TypingCommand(BaseModel):
-    """`typing` names exactly one room: `groupId` or `conversationId`."""
-
-    group_id: UUID | None = Field(None, alias="groupId")
-    conversation_id: UUID | None = Field(None, alias="conversationId")
-
-    @model_validator(mode="after")
-    def _one_room(self) -> TypingCommand:
-        if (self.group_id is None) == (self.conversation_id is None):
-            raise ValueError("give exactly one of groupId or conversationId")
-        return self
-
-
-def collect_commands(manager: Any) -> dict[str, CommandHandler]:
-    """Every plugin's WebSocket commands; two plugins claiming one type is a start-up error."""
-    commands: dict[str, CommandHandler] = {}
-    for contribution in manager.hook.chat_register_commands():
-        for name, handler in contribution.items():
-            if name in commands or name in CORE_COMMANDS:
-                raise ConfigError(f"WebSocket command {name!r} is registered twice")
-            commands[name] = handler
-    return commands
 
 
 def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
@@ -197,19 +151,19 @@ async def websocket(request: Request, ws: Any) -> None:
         connection.send(encode_frame("ready", ready))
         if since is not None:
             try:
-                await _replay(app, connection, since)
+                await replay(app, connection, since)
             except Exception as exc:  # nothing was skipped: the client resumes again
                 connection.close_soon(*_close_for(exc, "a resume"))
                 return
         counted = True
         if await app.ctx.broker.connected(user.id):
-            await _announce_presence(app, user.id, "online")
-        await _read_commands(app, connection)
+            await announce_presence(app, user.id, "online")
+        await read_commands(app, connection)
     finally:
         app.ctx.hub.detach(connection)
         await connection.finish()
         if counted:
-            await _went_offline(app, user.id)
+            await went_offline(app, user.id)
 
 
 def _close_for(exc: Exception, where: str) -> tuple[int, str]:
@@ -244,118 +198,3 @@ async def _ready_data(app: Sanic, user_id: UUID) -> dict[str, Any]:
             writers[key] = plugin
             data[key] = value
     return data
-
-
-async def _replay(app: Sanic, connection: Connection, since: int) -> None:
-    """Send the message events missed after `since`, then release the held live ones.
-
-    Every room kind is read in one snapshot: a change in one kind committed between two
-    separate reads could otherwise be skipped while a later one in another kind is replayed.
-    """
-    limit = app.ctx.settings.resume_max_events
-    async with app.ctx.changes.snapshot():
-        contributions = await await_all(
-            app.ctx.plugins.hook.chat_changes_since(
-                app=app, user_id=connection.user_id, since=since, limit=limit + 1
-            )
-        )
-    events = [event for contribution in contributions for event in contribution]
-    events.sort(key=lambda event: event.cursor or 0)
-    if len(events) > limit:
-        # Too much to replay: say so, and let the client reload through REST.
-        connection.send(encode_frame("resync", {"reason": "gap_too_large"}))
-        connection.release_live_events(None)
-        return
-    for event in events:
-        await connection.send_waiting(encode_event(event))
-    connection.release_live_events(events[-1].cursor if events else since)
-
-
-async def _went_offline(app: Sanic, user_id: UUID) -> None:
-    # Runs while the socket is torn down, possibly during shutdown: a failure here must not
-    # turn a closed connection into an error.
-    try:
-        if await app.ctx.broker.disconnected(user_id):
-            await _announce_presence(app, user_id, "offline")
-    except (Exception, asyncio.CancelledError) as exc:
-        log.warning("offline presence of %s not announced: %r", user_id, exc)
-
-
-async def _announce_presence(app: Sanic, user_id: UUID, status: str) -> None:
-    contacts = await await_all(app.ctx.plugins.hook.chat_contacts(app=app, user_id=user_id))
-    audience: set[UUID] = set().union(*contacts) - {user_id}
-    if audience:
-        event = Event("presence", {"userId": str(user_id), "status": status}, frozenset(audience))
-        await app.ctx.events.publish(event)
-
-
-async def _read_commands(app: Sanic, connection: Connection) -> None:
-    # Commands of one connection run one at a time, so its acks come back in order. The next
-    # command is read only once the queue has room for its answer: a client that does not read
-    # its answers is not read either (its socket fills, then the write deadline closes it).
-    while await connection.wait_for_room():
-        try:
-            raw = await connection.ws.recv()
-        except asyncio.CancelledError:
-            return  # Sanic cancels the read when the connection is torn down
-        if raw is None or connection.closing:
-            return
-        connection.send(await _answer(app, connection, raw))
-
-
-async def _answer(app: Sanic, connection: Connection, raw: str | bytes) -> str:
-    ref = None
-    try:
-        try:
-            frame = parse(CommandFrame, loads(raw), "frame")
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest("Frames must be JSON objects.", code="malformed_frame") from None
-        ref = frame.ref
-        handler = app.ctx.commands.get(frame.type)
-        if handler is None:
-            raise NotFound(f"Unknown command {frame.type!r}.", code="unknown_command")
-        context = CommandContext(app, connection.user_id, connection)
-        result = await handler(context, frame.data)
-        return _reply("ack", ref, "data", result)
-    except ChatError as exc:
-        return _reply("error", ref, "error", exc.to_problem())
-    except Exception as exc:
-        problem, _ = unexpected_error_problem(exc, "a WebSocket command")
-        return _reply("error", ref, "error", problem)
-
-
-def _reply(frame_type: str, ref: str | int | None, key: str, value: Any) -> str:
-    frame = {"type": frame_type, "ref": ref, key: value}
-    return dumps(frame)
-
-
-async def ping(context: CommandContext, data: dict[str, Any]) -> dict[str, Any]:
-    return {"pong": time.time()}
-
-
-async def typing(context: CommandContext, data: dict[str, Any]) -> dict[str, Any]:
-    """Relay "is typing" to the room's other members. Not stored, not replayed."""
-    command = parse(TypingCommand, data, "data")
-    room_type, room_id = (
-        ("group", command.group_id)
-        if command.group_id is not None
-        else ("conversation", command.conversation_id)
-    )
-    members = await first_answer(
-        context.app.ctx.plugins.hook.chat_room_members(
-            app=context.app, room_type=room_type, room_id=str(room_id), user_id=context.user_id
-        )
-    )
-    if members is None:
-        raise NotFound(f"No such {room_type}.", code=f"{room_type}_not_found")
-    key = "groupId" if room_type == "group" else "conversationId"
-    event = Event(
-        "typing",
-        {"userId": str(context.user_id), key: str(room_id)},
-        frozenset(members) - {context.user_id},
-    )
-    await context.app.ctx.events.publish(event)
-    return {}
-
-
-CORE_COMMANDS: dict[str, CommandHandler] = {"ping": ping, "typing": typing}

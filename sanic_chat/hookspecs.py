@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .config import Settings
     from .events import Event
     from .messages import MessageDraft
+    from .rooms import RoomKind
 
 NAME = "sanic_chat"
 
@@ -72,6 +73,20 @@ def chat_register_commands() -> dict[str, Any]:
     Called once per app. A handler is `async def handler(connection, data) -> dict`, whose
     return value is sent back as the command's `ack`; raising a `ChatError` answers with an
     `error` frame instead. Two plugins claiming one command type is a start-up error.
+    """
+
+
+@hookspec
+def chat_register_room_kinds() -> list[RoomKind]:
+    """Return the kinds of room this plugin adds, as `sanic_chat.rooms.RoomKind`s.
+
+    Called once per app, before the blueprints are collected. Each kind gets what the built-in
+    group and conversation have: the message routes under its URL prefix (send, history, edit,
+    delete) with their OpenAPI docs, the `<kind>.message.send` command, `typing`, resume,
+    presence contacts, idempotency, tombstones and `<kind>.message.*` events. The kind says
+    only what differs: who is a member (as data), who may edit or delete, its error for a
+    missing room, its names, and its own routes. Two kinds sharing a name, URL prefix, event
+    prefix or id field is a start-up error.
     """
 
 
@@ -180,8 +195,9 @@ def chat_room_members(
 ) -> frozenset[UUID] | None:
     """Return the members of a room, checking that `user_id` is one of them.
 
-    Called for ephemeral events (`typing`). `room_type` is `"group"` or `"conversation"`;
-    return `None` for a room type this plugin does not own, raise `NotFound` when the room does
+    Called for ephemeral events (`typing`). `room_type` is a kind's name (`"group"`,
+    `"conversation"`, ...); the core answers for every registered `RoomKind`. Return `None` for
+    a room type this plugin does not own, raise `NotFound` when the room does
     not exist or the user is not a member. The first non-None answer wins and the
     implementations after it are not called. May be async.
     """

@@ -7,13 +7,11 @@ from uuid import UUID
 
 from pydantic import Field
 
-from sanic_chat.messages import MessageContent, MessageOut
+from sanic_chat.messages import MessageContent, message_out
 from sanic_chat.schemas import CamelModel
 from sanic_chat_user.schemas import PublicUser
 
-
-class ConversationMessageOut(MessageOut):
-    conversation_id: UUID
+ConversationMessageOut = message_out("Conversation", "conversation_id")
 
 
 class CreateConversation(CamelModel):
@@ -32,8 +30,3 @@ class ConversationOut(CamelModel):
 
 class ConversationList(CamelModel):
     conversations: list[ConversationOut] = Field(description="Newest activity first.")
-
-
-class ConversationMessages(CamelModel):
-    messages: list[ConversationMessageOut] = Field(description="Newest first.")
-    next_cursor: int | None = Field(description="Pass as `before` for older messages.")

@@ -11,33 +11,22 @@ from uuid import UUID
 
 from sanic import Sanic
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q
 
 from sanic_chat import NotFound, ValidationFailed
 from sanic_chat.events import Event
-from sanic_chat.messages import HistoryQuery, MessageStore
 from sanic_chat.security import user_gone
 from sanic_chat_user.models import User
 from sanic_chat_user.schemas import PublicUser
 
-from .models import Conversation, ConversationMessage
-from .schemas import ConversationMessageOut, ConversationOut
+from .models import Conversation
+from .schemas import ConversationOut
 
 
 class ConversationService:
     def __init__(self, app: Sanic) -> None:
         self._events = app.ctx.events
-        self.messages = MessageStore(
-            app,
-            ConversationMessage,
-            "conversation",
-            ConversationMessageOut,
-            members_sql=(
-                "SELECT user_a_id AS user_id FROM conversations WHERE id = {room} "
-                "UNION ALL SELECT user_b_id FROM conversations WHERE id = {room}"
-            ),
-            missing_room=_missing_conversation,
-        )
+        self.messages = app.ctx.rooms["conversation"].messages
 
     async def open(
         self, user_id: UUID, other_id: UUID, first_message: str | None
@@ -79,7 +68,7 @@ class ConversationService:
         conversations = await Conversation.filter(Q(user_a_id=user_id) | Q(user_b_id=user_id))
         if not conversations:
             return []
-        latest = await self.messages.latest([c.id for c in conversations])
+        latest = await self.messages.history.latest([c.id for c in conversations])
         users = await _users({c.other(user_id) for c in conversations} | {user_id})
         views = [self._render(c, user_id, users, latest.get(c.id)) for c in conversations]
         views.sort(key=lambda v: v["lastActivityAt"], reverse=True)
@@ -88,47 +77,6 @@ class ConversationService:
     async def get(self, conversation_id: UUID, user_id: UUID) -> dict[str, Any]:
         return await self._view(await self._of_participant(conversation_id, user_id), user_id)
 
-    async def send(
-        self, conversation_id: UUID, user_id: UUID, content: str, client_id: UUID | None
-    ) -> tuple[dict[str, Any], bool]:
-        return await self.messages.send(conversation_id, user_id, content, client_id)
-
-    async def history(
-        self, conversation_id: UUID, user_id: UUID, query: HistoryQuery
-    ) -> tuple[list[dict[str, Any]], int | None]:
-        return await self.messages.page(conversation_id, user_id, query)
-
-    async def edit(
-        self, conversation_id: UUID, user_id: UUID, message_id: int, content: str
-    ) -> dict[str, Any]:
-        conversation = await self._of_participant(conversation_id, user_id)
-        return await self.messages.edit(
-            conversation_id, message_id, user_id, content, _pair(conversation)
-        )
-
-    async def delete(self, conversation_id: UUID, user_id: UUID, message_id: int) -> dict[str, Any]:
-        conversation = await self._of_participant(conversation_id, user_id)
-        return await self.messages.delete(
-            conversation_id, message_id, user_id, None, _pair(conversation)
-        )
-
-    # ---- for the real-time hub
-
-    async def members_if_member(self, conversation_id: UUID, user_id: UUID) -> frozenset[UUID]:
-        return _pair(await self._of_participant(conversation_id, user_id))
-
-    async def contacts(self, user_id: UUID) -> set[UUID]:
-        pairs = await Conversation.filter(Q(user_a_id=user_id) | Q(user_b_id=user_id)).values_list(
-            "user_a_id", "user_b_id"
-        )
-        return {u for pair in pairs for u in pair} - {user_id}
-
-    async def changes_since(self, user_id: UUID, since: int, limit: int):
-        mine = Subquery(
-            Conversation.filter(Q(user_a_id=user_id) | Q(user_b_id=user_id)).values("id")
-        )
-        return await self.messages.changes_since(mine, since, limit)
-
     # ---- helpers
 
     async def _of_participant(self, conversation_id: UUID, user_id: UUID) -> Conversation:
@@ -136,12 +84,12 @@ class ConversationService:
             Q(user_a_id=user_id) | Q(user_b_id=user_id), id=conversation_id
         ).first()
         if conversation is None:
-            raise _missing_conversation()
+            raise missing_conversation()
         return conversation
 
     async def _view(self, conversation: Conversation, viewer: UUID) -> dict[str, Any]:
         users = await _users(set(_pair(conversation)))
-        latest = await self.messages.latest([conversation.id])
+        latest = await self.messages.history.latest([conversation.id])
         return self._render(conversation, viewer, users, latest.get(conversation.id))
 
     def _render(self, conversation, viewer, users, last) -> dict[str, Any]:
@@ -163,6 +111,6 @@ async def _users(ids: set[UUID]) -> dict[UUID, PublicUser]:
     return {u.id: PublicUser.model_validate(u) for u in await User.filter(id__in=list(ids))}
 
 
-def _missing_conversation() -> NotFound:
+def missing_conversation() -> NotFound:
     # What a non-participant gets too: a conversation is for its two participants to know.
     return NotFound("No such conversation.", code="conversation_not_found")

@@ -1,8 +1,6 @@
-"""Group plugin: groups with an owner and members, their messages, and their events."""
+"""Group plugin: groups with an owner and members, a kind of room whose owner may delete."""
 
 from __future__ import annotations
-
-from uuid import UUID
 
 from sanic_chat import hookimpl
 
@@ -13,17 +11,10 @@ def chat_register_models():
 
 
 @hookimpl
-def chat_register_blueprints():
-    from .routes import group_blueprint
+def chat_register_room_kinds():
+    from .room import GROUP
 
-    return [group_blueprint()]
-
-
-@hookimpl
-def chat_register_commands():
-    from .commands import COMMANDS
-
-    return COMMANDS
+    return [GROUP]
 
 
 @hookimpl
@@ -31,20 +22,3 @@ def chat_configure_app(app):
     from .service import GroupService
 
     app.ctx.groups = GroupService(app)
-
-
-@hookimpl
-async def chat_changes_since(app, user_id, since, limit):
-    return await app.ctx.groups.changes_since(user_id, since, limit)
-
-
-@hookimpl
-async def chat_room_members(app, room_type, room_id, user_id):
-    if room_type != "group":
-        return None
-    return await app.ctx.groups.members_if_member(UUID(room_id), user_id)
-
-
-@hookimpl
-async def chat_contacts(app, user_id):
-    return await app.ctx.groups.contacts(user_id)

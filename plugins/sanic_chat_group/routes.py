@@ -2,18 +2,15 @@ from sanic import Blueprint, Request
 from sanic.response import json
 from sanic_ext import openapi
 
-from sanic_chat import authenticated, json_body, query_args, responds
-from sanic_chat.messages import EditMessage, HistoryQuery, SendMessage
+from sanic_chat import authenticated, json_body, responds
 from sanic_chat.openapi import path_parameter
-from sanic_chat.validation import MESSAGE_ID_SCHEMA, parse_id, parse_message_id
+from sanic_chat.validation import parse_id
 
 from .schemas import (
     CreateGroup,
     EditGroup,
     GroupDetail,
     GroupList,
-    GroupMessageOut,
-    GroupMessages,
     MembershipChange,
     Recipient,
     TransferOwnership,
@@ -32,16 +29,10 @@ GROUP_LINKS = {
     "history": {"operationId": "get~group.history", "parameters": _GROUP},
     "rename": {"operationId": "patch~group.update", "parameters": _GROUP},
 }
-_MESSAGE = {"group_id": "$response.body#/groupId", "message_id": "$response.body#/id"}
-MESSAGE_LINKS = {
-    "edit": {"operationId": "patch~group.edit", "parameters": _MESSAGE},
-    "delete": {"operationId": "delete~group.delete", "parameters": _MESSAGE},
-}
-MESSAGE_ID = "The message's id."
 
 
-def group_blueprint() -> Blueprint:
-    bp = Blueprint("group", url_prefix="/api/group")
+def add_group_routes(bp: Blueprint) -> None:
+    """The group's own routes, on the blueprint of its kind of room (beside its messages)."""
 
     def groups(request: Request) -> GroupService:
         return request.app.ctx.groups
@@ -126,66 +117,3 @@ def group_blueprint() -> Blueprint:
     async def remove_member(request: Request, group_id: str, body: Recipient):
         group = parse_id(group_id, "id")
         return json(await groups(request).remove_member(group, me(request), body.recipient_id))
-
-    @bp.post("/<group_id:str>/message")
-    @openapi.definition(
-        summary="Send a message",
-        description="201 with the new message; 200 with the original when `clientId` was "
-        "already used by you in this room (a retry); 409 when you used it in another room.",
-        tag="group",
-    )
-    @responds(201, GroupMessageOut, "Stored", errors=[*MEMBER_ERRORS, 409], links=MESSAGE_LINKS)
-    @responds(
-        200, GroupMessageOut, "The message first stored with this `clientId`", links=MESSAGE_LINKS
-    )
-    @path_parameter("group_id", ROOM_ID)
-    @authenticated
-    @json_body(SendMessage)
-    async def send(request: Request, group_id: str, body: SendMessage):
-        message, created = await groups(request).send(
-            parse_id(group_id, "id"), me(request), body.content, body.client_id
-        )
-        return json(message, status=201 if created else 200)
-
-    @bp.get("/<group_id:str>/message")
-    @openapi.definition(summary="Message history, newest first (cursor pages)", tag="group")
-    @responds(200, GroupMessages, "A page of messages", errors=MEMBER_ERRORS)
-    @path_parameter("group_id", ROOM_ID)
-    @authenticated
-    @query_args(HistoryQuery)
-    async def history(request: Request, group_id: str, query: HistoryQuery):
-        messages, next_cursor = await groups(request).history(
-            parse_id(group_id, "id"), me(request), query
-        )
-        return json({"messages": messages, "nextCursor": next_cursor})
-
-    @bp.patch("/<group_id:str>/message/<message_id:str>")
-    @openapi.definition(summary="Edit your message", tag="group")
-    @responds(200, GroupMessageOut, "Edited", errors=[*OWNER_ERRORS, 409])
-    @path_parameter("group_id", ROOM_ID)
-    @path_parameter("message_id", MESSAGE_ID, MESSAGE_ID_SCHEMA)
-    @authenticated
-    @json_body(EditMessage)
-    async def edit(request: Request, group_id: str, message_id: str, body: EditMessage):
-        message = await groups(request).edit(
-            parse_id(group_id, "id"), me(request), parse_message_id(message_id), body.content
-        )
-        return json(message)
-
-    @bp.delete("/<group_id:str>/message/<message_id:str>")
-    @openapi.definition(
-        summary="Delete a message (author or owner)",
-        description="Leaves a tombstone: `deleted: true`, no content.",
-        tag="group",
-    )
-    @responds(200, GroupMessageOut, "The tombstone", errors=OWNER_ERRORS)
-    @path_parameter("group_id", ROOM_ID)
-    @path_parameter("message_id", MESSAGE_ID, MESSAGE_ID_SCHEMA)
-    @authenticated
-    async def delete(request: Request, group_id: str, message_id: str):
-        message = await groups(request).delete(
-            parse_id(group_id, "id"), me(request), parse_message_id(message_id)
-        )
-        return json(message)
-
-    return bp

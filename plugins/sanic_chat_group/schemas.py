@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from sanic_chat.messages import MessageContent, MessageOut
+from sanic_chat.messages import MessageContent, message_out
 from sanic_chat.schemas import NOT_BLANK, CamelModel, at_most
 from sanic_chat_user.schemas import PublicUser
 
@@ -21,8 +21,7 @@ Title = Annotated[
 MAX_INITIAL_MEMBERS = 500
 
 
-class GroupMessageOut(MessageOut):
-    group_id: UUID
+GroupMessageOut = message_out("Group", "group_id")
 
 
 class CreateGroup(CamelModel):
@@ -77,8 +76,3 @@ class MembershipChange(CamelModel):
     group: GroupDetail | None = Field(description="Null when the last member left.")
     group_id: UUID
     user: PublicUser
-
-
-class GroupMessages(CamelModel):
-    messages: list[GroupMessageOut] = Field(description="Newest first.")
-    next_cursor: int | None = Field(description="Pass as `before` for older messages.")

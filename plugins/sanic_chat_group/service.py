@@ -13,34 +13,23 @@ from uuid import UUID
 from sanic import Sanic
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Subquery
 from tortoise.functions import Count
 
 from sanic_chat import Conflict, Forbidden, NotFound, ValidationFailed, transaction
 from sanic_chat.events import Event
-from sanic_chat.messages import HistoryQuery, MessageStore
+from sanic_chat.messages import Message
 from sanic_chat.security import user_gone
 from sanic_chat_user.models import User
 from sanic_chat_user.schemas import PublicUser
 
-from .models import Group, GroupMember, GroupMessage
-from .schemas import GroupDetail, GroupMessageOut, GroupSummary, MembershipChange
-
-# The members of group `{room}`, in the form `MessageStore` builds its statements from.
-MEMBERS_SQL = "SELECT user_id FROM group_members WHERE group_id = {room}"
+from .models import Group, GroupMember
+from .schemas import GroupDetail, GroupSummary, MembershipChange
 
 
 class GroupService:
     def __init__(self, app: Sanic) -> None:
         self._events = app.ctx.events
-        self.messages = MessageStore(
-            app,
-            GroupMessage,
-            "group",
-            GroupMessageOut,
-            members_sql=MEMBERS_SQL,
-            missing_room=_missing_group,
-        )
+        self.messages = app.ctx.rooms["group"].messages
 
     # ---- groups
 
@@ -75,7 +64,7 @@ class GroupService:
         if not groups:
             return []
         ids = [g.id for g in groups]
-        latest = await self.messages.latest(ids)
+        latest = await self.messages.history.latest(ids)
         counts = dict(
             await GroupMember.filter(group_id__in=ids)
             .group_by("group_id")
@@ -102,7 +91,7 @@ class GroupService:
     async def get(self, group_id: UUID, user_id: UUID) -> dict[str, Any]:
         detail = await self._detail(group_id)
         if detail is None or user_id not in _ids(detail):
-            raise _missing_group()
+            raise missing_group()
         return detail
 
     # Changes to a group take its row lock first (`_lock`), so they happen one after the other
@@ -190,47 +179,6 @@ class GroupService:
         await self._events.publish(Event("group.user.remove", change, _ids(detail) | {member_id}))
         return change
 
-    # ---- messages
-
-    async def send(
-        self, group_id: UUID, user_id: UUID, content: str, client_id: UUID | None
-    ) -> tuple[dict[str, Any], bool]:
-        return await self.messages.send(group_id, user_id, content, client_id)
-
-    async def history(
-        self, group_id: UUID, user_id: UUID, query: HistoryQuery
-    ) -> tuple[list[dict[str, Any]], int | None]:
-        return await self.messages.page(group_id, user_id, query)
-
-    async def edit(
-        self, group_id: UUID, user_id: UUID, message_id: int, content: str
-    ) -> dict[str, Any]:
-        members = await self.members_if_member(group_id, user_id)
-        return await self.messages.edit(group_id, message_id, user_id, content, members)
-
-    async def delete(self, group_id: UUID, user_id: UUID, message_id: int) -> dict[str, Any]:
-        group = await self._group_of_member(group_id, user_id)
-        members = await self.member_ids(group_id)
-        return await self.messages.delete(group_id, message_id, user_id, group.owner_id, members)
-
-    # ---- for the real-time hub
-
-    async def member_ids(self, group_id: UUID) -> frozenset[UUID]:
-        return await self.messages.members(group_id)
-
-    async def members_if_member(self, group_id: UUID, user_id: UUID) -> frozenset[UUID]:
-        return await self.messages.members_including(group_id, user_id)
-
-    async def contacts(self, user_id: UUID) -> set[UUID]:
-        mine = Subquery(GroupMember.filter(user_id=user_id).values("group_id"))
-        return set(
-            await GroupMember.filter(group_id__in=mine).distinct().values_list("user_id", flat=True)
-        )
-
-    async def changes_since(self, user_id: UUID, since: int, limit: int) -> list[Event]:
-        mine = Subquery(GroupMember.filter(user_id=user_id).values("group_id"))
-        return await self.messages.changes_since(mine, since, limit)
-
     # ---- helpers
 
     async def _detail(
@@ -275,15 +223,9 @@ class GroupService:
             .first()
         )
         if group is None or not await _is_member(group_id, user_id, connection):
-            raise _missing_group()
+            raise missing_group()
         if owner and group.owner_id != user_id:
             raise Forbidden("Only the group's owner can do this.", code="not_owner")
-        return group
-
-    async def _group_of_member(self, group_id: UUID, user_id: UUID) -> Group:
-        group = await Group.filter(id=group_id, members__user_id=user_id).first()
-        if group is None:
-            raise _missing_group()
         return group
 
 
@@ -328,6 +270,13 @@ def _ids(detail: dict[str, Any]) -> frozenset[UUID]:
     return frozenset(UUID(u["id"]) for u in detail["users"])
 
 
-def _missing_group() -> NotFound:
+async def author_or_owner(message: Message, user_id: UUID) -> bool:
+    """Who may delete a group's message: its author, or the group's owner."""
+    if message.author_id == user_id:
+        return True
+    return await Group.exists(id=message.group_id, owner_id=user_id)
+
+
+def missing_group() -> NotFound:
     # What a non-member gets too: whether a group exists is for its members to know.
     return NotFound("No such group.", code="group_not_found")

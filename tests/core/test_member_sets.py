@@ -1,6 +1,6 @@
 from uuid import uuid4
 
-from sanic_chat.messages import MemberSets
+from sanic_chat.messages.caches import MemberSets
 
 
 def joined(ids):

@@ -10,8 +10,8 @@ import httpx
 import pytest
 import websockets
 
+from sanic_chat.commands import CommandFrame
 from sanic_chat.errors import ValidationFailed
-from sanic_chat.gateway import CommandFrame
 from sanic_chat.validation import MAX_DEPTH, parse
 from tests.live import connect, new_group, register
 from tests.problem import assert_problem

@@ -22,8 +22,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from sanic_chat.messages import page_statement
-from sanic_chat_group.service import MEMBERS_SQL
+from sanic_chat.messages.statements import page_statement
+from sanic_chat_group.room import MEMBERS
 from tests.database import with_database
 from tests.settings import TEST_SETTINGS
 
@@ -178,7 +178,7 @@ async def test_a_page_reads_only_its_rows_in_every_plan(plans_db, shape):
         pages = {None: None, "before": ids[len(ids) // 2], "after": ids[len(ids) // 4]}
         for bound, start in pages.items():
             statement = page_statement(
-                "group_messages", "group_id", "users", MEMBERS_SQL, bound, "$"
+                "group_messages", "group_id", "users", MEMBERS.sql(), bound, "$"
             )
             arguments = f"'{room}', '{reader}', {PAGE}" + ("" if start is None else f", {start}")
             for mode in MODES:
@@ -193,7 +193,7 @@ async def test_a_stranger_s_page_reads_no_message(plans_db):
     """Membership is checked once, before the room is read: one statement, no rows."""
     rooms, _ = await load(plans_db, "interleaved rooms")
     stranger = await plans_db.fetchval("SELECT id FROM users ORDER BY username DESC LIMIT 1")
-    statement = page_statement("group_messages", "group_id", "users", MEMBERS_SQL, None, "$")
+    statement = page_statement("group_messages", "group_id", "users", MEMBERS.sql(), None, "$")
     for mode in MODES:
         plan = await explain(plans_db, statement, mode, f"'{rooms[0]}', '{stranger}', {PAGE}")
         (scan,) = [n for n, _ in nodes(plan) if n.get("Relation Name") == "group_messages"]
@@ -219,7 +219,7 @@ def test_pages_on_sqlite():
         " VALUES (?, ?, ?, ?, '2026-01-01')",
         [(n, "a" if n % 2 else "b", "u1" if n % 2 else "u2", f"m{n}") for n in range(1, 21)],
     )
-    members = MEMBERS_SQL
+    members = MEMBERS.sql()
 
     def page(bound, values):
         statement = page_statement("group_messages", "group_id", "users", members, bound, "?")

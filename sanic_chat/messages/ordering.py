@@ -1,0 +1,58 @@
+"""The one order of message changes: positions taken under a lock held until commit.
+
+Every message change (create, edit, delete) takes the next value of one sequence shared by all
+rooms, inside its transaction and under a transaction-scoped advisory lock held until commit.
+So the order of these values is the order of commits: a change that committed earlier never has
+a larger value than one that committed later. A message's `id` is the value taken when it was
+created (the room's order); its `seq` is the value of its latest change, the cursor clients
+resume from. New messages that a worker is asked to store at the same moment go in one
+statement (`Batcher`), so the lock costs one commit per batch, not one per message.
+"""
+
+from __future__ import annotations
+
+from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from .model import Message
+
+SEQUENCE = "chat_message_seq"
+# Any constant: it names the one lock that orders message changes across the service.
+ORDER_LOCK = 7_316_001
+# The largest id a message can have (ids are bigint positions from SEQUENCE, from 1).
+LAST_ID = 2**63 - 1
+
+
+async def next_position(connection: BaseDBAsyncClient) -> int:
+    """Take the next position in the one order of message changes (see the module doc).
+
+    Must run inside the writing transaction: on PostgreSQL the advisory lock is held until it
+    commits. SQLite runs one write transaction at a time anyway; its counter is a row, so a
+    position is never handed out twice, even after the newest messages were deleted.
+    """
+    if connection.capabilities.dialect == "postgres":
+        _, rows = await connection.execute_query(
+            f"SELECT pg_advisory_xact_lock({ORDER_LOCK}), nextval('{SEQUENCE}') AS position"
+        )
+        return rows[0]["position"]
+    _, rows = await connection.execute_query(
+        f'UPDATE "{SEQUENCE}" SET value = value + 1 RETURNING value AS position'
+    )
+    return rows[0]["position"]
+
+
+async def create_sqlite_positions(connection: BaseDBAsyncClient) -> None:
+    """SQLite's stand-in for PostgreSQL's sequence: one row, starting after every stored
+    change (a database written by an older version numbered from its messages)."""
+    tables = [model._meta.db_table for model in message_models()]
+    highest = " UNION ALL ".join(f'SELECT MAX(seq) AS seq FROM "{table}"' for table in tables)
+    await connection.execute_script(
+        f'CREATE TABLE IF NOT EXISTS "{SEQUENCE}" (value BIGINT NOT NULL);'
+        f'INSERT INTO "{SEQUENCE}" (value) SELECT COALESCE(MAX(seq), 0) FROM ({highest})'
+        f' WHERE NOT EXISTS (SELECT 1 FROM "{SEQUENCE}");'
+    )
+
+
+def message_models() -> list[type[Message]]:
+    """Every kind of message (one table per kind of room). Known once Tortoise has started."""
+    return [model for model in Tortoise.apps["models"].values() if issubclass(model, Message)]

@@ -1,0 +1,148 @@
+"""The kinds of room of one app, each with its message store, and the hooks they answer.
+
+`chat_register_room_kinds` is collected once per app; every kind then gets the same service
+(`Room`), routes, WebSocket command and real-time hooks (`RoomHooks`): resume, typing members
+and presence contacts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cached_property
+from typing import Any
+from uuid import UUID
+
+from sanic import Sanic
+from sanic.blueprints import Blueprint
+
+from ..config import ConfigError
+from ..events import Event
+from ..hookspecs import hookimpl
+from ..messages import HistoryQuery, MessageStore
+from .commands import send_command, typing, typing_payload
+from .kind import RoomKind
+
+
+class Room:
+    """The messages of one kind of room, behind the membership check and the kind's rules."""
+
+    def __init__(self, app: Sanic, kind: RoomKind) -> None:
+        self.kind = kind
+        self.messages = MessageStore(app, kind)
+
+    async def send(
+        self, room_id: UUID, user_id: UUID, content: str, client_id: UUID | None
+    ) -> tuple[dict[str, Any], bool]:
+        return await self.messages.send(room_id, user_id, content, client_id)
+
+    async def history(
+        self, room_id: UUID, user_id: UUID, query: HistoryQuery
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        return await self.messages.history.page(room_id, user_id, query)
+
+    async def edit(
+        self, room_id: UUID, user_id: UUID, message_id: int, content: str
+    ) -> dict[str, Any]:
+        members = await self.members_if_member(room_id, user_id)
+        return await self.messages.edit(room_id, message_id, user_id, content, members)
+
+    async def delete(self, room_id: UUID, user_id: UUID, message_id: int) -> dict[str, Any]:
+        members = await self.members_if_member(room_id, user_id)
+        return await self.messages.delete(room_id, message_id, user_id, members)
+
+    async def members_if_member(self, room_id: UUID, user_id: UUID) -> frozenset[UUID]:
+        """The room's members; the room is missing to anyone else."""
+        return await self.messages.membership.including(room_id, user_id)
+
+    async def contacts(self, user_id: UUID) -> set[UUID]:
+        return await self.kind.members.contacts(user_id)
+
+    async def changes_since(self, user_id: UUID, since: int, limit: int) -> list[Event]:
+        return await self.messages.history.changes_since(
+            self.kind.members.rooms_of(user_id), since, limit
+        )
+
+
+class Rooms:
+    """Every kind of room of one app, by name."""
+
+    def __init__(self, app: Sanic, kinds: list[RoomKind]) -> None:
+        _refuse_clashes(kinds)
+        self._rooms = {kind.name: Room(app, kind) for kind in kinds}
+
+    def __getitem__(self, name: str) -> Room:
+        return self._rooms[name]
+
+    def __iter__(self) -> Iterator[Room]:
+        return iter(self._rooms.values())
+
+    def get(self, name: str) -> Room | None:
+        return self._rooms.get(name)
+
+    @cached_property
+    def typing_payload(self) -> type[Any]:
+        return typing_payload([room.kind for room in self])
+
+
+def collect_room_kinds(manager: Any) -> list[RoomKind]:
+    kinds = [kind for answer in manager.hook.chat_register_room_kinds() for kind in answer or ()]
+    for kind in kinds:
+        if not isinstance(kind, RoomKind):
+            raise ConfigError(f"chat_register_room_kinds returned {kind!r}, not a RoomKind")
+    return kinds
+
+
+def _refuse_clashes(kinds: list[RoomKind]) -> None:
+    """Two kinds sharing a name, URL, event prefix or id field would answer for each other."""
+    for attribute in ("name", "url_prefix", "event_prefix", "id_field"):
+        seen: set[str] = set()
+        for kind in kinds:
+            value = getattr(kind, attribute)
+            if value in seen:
+                raise ConfigError(f"two room kinds share the {attribute} {value!r}")
+            seen.add(value)
+
+
+class RoomHooks:
+    """The hooks every kind of room answers, implemented once for all of them."""
+
+    def __init__(self, rooms: Rooms) -> None:
+        self._rooms = rooms
+
+    @hookimpl
+    def chat_register_blueprints(self) -> list[Blueprint]:
+        from .routes import room_blueprint
+
+        return [room_blueprint(room.kind) for room in self._rooms]
+
+    @hookimpl
+    def chat_register_commands(self) -> dict[str, Any]:
+        sends = {
+            f"{room.kind.event_prefix}.message.send": send_command(room.kind)
+            for room in self._rooms
+        }
+        return {"typing": typing, **sends}
+
+    @hookimpl
+    async def chat_changes_since(self, user_id: UUID, since: int, limit: int) -> list[Event]:
+        events: list[Event] = []
+        for room in self._rooms:
+            events += await room.changes_since(user_id, since, limit)
+        events.sort(key=lambda event: event.cursor or 0)
+        return events[:limit]
+
+    @hookimpl
+    async def chat_room_members(
+        self, room_type: str, room_id: str, user_id: UUID
+    ) -> frozenset[UUID] | None:
+        room = self._rooms.get(room_type)
+        if room is None:
+            return None
+        return await room.members_if_member(UUID(room_id), user_id)
+
+    @hookimpl
+    async def chat_contacts(self, user_id: UUID) -> set[UUID]:
+        contacts: set[UUID] = set()
+        for room in self._rooms:
+            contacts |= await room.contacts(user_id)
+        return contacts
