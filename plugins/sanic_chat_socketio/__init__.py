@@ -8,7 +8,6 @@ entitled to them: see `seed.py` for the mapping and `server.py` for the connecti
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 
 from sanic_chat import hookimpl
@@ -17,7 +16,12 @@ log = logging.getLogger("sanic_chat.socketio")
 
 
 def available() -> bool:
-    return importlib.util.find_spec("socketio") is not None
+    """Is python-socketio importable (the `socketio` extra installed)?"""
+    try:
+        import socketio  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 @hookimpl
