@@ -13,6 +13,7 @@ import sys
 import pytest
 
 import sanic_chat_socketio
+from sanic_chat.app import create_app
 
 HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
 
@@ -39,11 +40,7 @@ async def test_the_endpoint_is_not_in_the_api_document(client):
     assert not [path for path in response.json["paths"] if "socket.io" in path]
 
 
-def test_without_python_socketio_the_plugin_stays_out_with_one_line(
-    settings, monkeypatch, caplog
-):
-    from sanic_chat.app import create_app
-
+def test_without_python_socketio_the_plugin_stays_out_with_one_line(settings, monkeypatch, caplog):
     # What an installation without the `socketio` extra has: the import fails.
     monkeypatch.setitem(sys.modules, "socketio", None)
     with caplog.at_level(logging.INFO, logger="sanic_chat.socketio"):
