@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -241,6 +241,16 @@ class Hub:
         self._by_user: dict[UUID, set[Connection]] = {}
         self._empty = asyncio.Event()
         self._empty.set()
+        self._observers: list[Callable[[Outgoing], None]] = []
+
+    def observe(self, observer: Callable[[Outgoing], None]) -> None:
+        """Also hand `observer` every event this worker delivers, in delivery order.
+
+        For another transport served by the worker (a plugin's): it sees what `/ws` clients
+        see, from this worker and every other, message events in cursor order. An observer
+        must not block; one that raises is logged and skipped.
+        """
+        self._observers.append(observer)
 
     def attach(self, connection: Connection) -> None:
         self._by_user.setdefault(connection.user_id, set()).add(connection)
@@ -264,6 +274,11 @@ class Hub:
         for user_id in outgoing.recipients:
             for connection in self._by_user.get(user_id, ()):
                 connection.offer(outgoing)
+        for observer in self._observers:
+            try:
+                observer(outgoing)
+            except Exception:
+                log.exception("hub observer %r failed", observer)
 
     def connections(self) -> Iterable[Connection]:
         return [c for connections in self._by_user.values() for c in connections]
