@@ -3,14 +3,17 @@
 Playwright cannot download its own browsers here, so it launches the system's
 (`apt-get install chromium`). `browser` is shared by the session; `page` is a fresh browser
 context (its own cookies and storage: another person) and a page in it, per test.
+
+The async API, on the session's event loop: Playwright's sync API keeps an event loop running
+in the main thread while it is open, and every async test after it would then fail to start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -26,19 +29,19 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             yield launched
         finally:
-            launched.close()
+            await launched.close()
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    context = await browser.new_context()
     try:
-        yield context.new_page()
+        yield await context.new_page()
     finally:
-        context.close()
+        await context.close()

@@ -30,4 +30,11 @@ def web_blueprint() -> Blueprint:
         )
 
     bp.static("/web", STATIC, name="files")
+
+    @bp.on_response
+    async def revalidate(request: Request, response):
+        # The files change with each release and must change together: browsers keep them but
+        # ask first (a 304 answers), so a page never runs with the scripts of another version.
+        response.headers["Cache-Control"] = "no-cache"
+
     return bp

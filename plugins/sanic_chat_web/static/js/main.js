@@ -144,6 +144,8 @@ onChange((current) => {
 // ---- rooms ----------------------------------------------------------------------------------
 
 async function loadRooms() {
+  // Only rooms known before asking can have been left: one an event added meanwhile is new.
+  const known = new Set(state.rooms.keys());
   try {
     const [groups, conversations] = await Promise.all([get("/api/group"), get("/api/conversation")]);
     const seen = new Set();
@@ -152,7 +154,7 @@ async function loadRooms() {
       seen.add(mergeConversation(conversation).key);
     }
     // Rooms left or removed from while this client was away.
-    for (const key of [...state.rooms.keys()]) if (!seen.has(key)) dropRoom(key);
+    for (const key of known) if (!seen.has(key)) dropRoom(key);
     if (!openRoomState()) closeRoom();
     redraw();
   } catch (error) {
@@ -402,7 +404,7 @@ function startEdit(room, message) {
   if (!entry || entry.editing) return;
   entry.editing = true;
   const content = entry.node.querySelector(".content");
-  const input = el("textarea", { "aria-label": "Edit message", rows: 2, maxlength: 4000 });
+  const input = el("textarea", { "aria-label": "New text of the message", rows: 2, maxlength: 4000 });
   input.value = message.content;
   const finish = () => {
     entry.editing = false;
