@@ -115,6 +115,8 @@ async def test_a_dropped_connection_misses_nothing_and_shows_nothing_twice(serve
         return response.json()
 
     bob = await people.new()
+    sockets: list[str] = []
+    bob.on("websocket", lambda socket: sockets.append(socket.url))
     await sign_in(bob, server.http, bob_name)
     await open_room(bob, "Resume")
     before = await say("before")
@@ -141,6 +143,9 @@ async def test_a_dropped_connection_misses_nothing_and_shows_nothing_twice(serve
     await say("after")
     everything = ["before, edited", *away, "after"]
     await expect_contents(bob, everything)
+    # What was missed came from the resume, from the last cursor bob saw.
+    assert "since=" not in sockets[0]
+    assert all(re.search(r"[?&]since=\d+", url) for url in sockets[1:]), sockets
 
     # A third tab of bob's takes the session the others share and sees everything; what it
     # sends reaches the first tab and alice.

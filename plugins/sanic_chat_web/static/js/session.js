@@ -77,7 +77,7 @@ async function withLock(work) {
 export async function refresh(stale) {
   return withLock(async () => {
     const latest = load();
-    if (latest && latest.accessToken !== stale && latest.expiresAt - Date.now() > 5000) {
+    if (latest && latest.accessToken !== stale && latest.expiresAt > Date.now()) {
       current = latest;
       schedule();
       return latest.accessToken;
