@@ -134,7 +134,11 @@ export function drawMessages(room, actions, pending = []) {
   const heightBefore = list.scrollHeight;
   const firstBefore = list.firstElementChild;
   const nodes = [];
-  for (const message of [...messagesInOrder(room), ...pending]) {
+  const stored = messagesInOrder(room);
+  // The event of a message sent from here can beat its ack: once stored, the draft goes.
+  const storedIds = new Set(stored.map((message) => message.clientId).filter(Boolean));
+  const drafts = pending.filter((draft) => !storedIds.has(draft.clientId));
+  for (const message of [...stored, ...drafts]) {
     const key = `${room.key}:${message.pending ? message.clientId : message.id}`;
     const sig = signature(message, room);
     let entry = messageNodes.get(key);
