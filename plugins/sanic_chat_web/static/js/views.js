@@ -1,0 +1,180 @@
+// Drawing the state into the page. Message elements are kept by id and reused, so a redraw does
+// not lose an edit in progress or the reader's place.
+
+import { byId, el, time } from "./dom.js";
+import { messagesInOrder, roomsNewestFirst, state } from "./store.js";
+
+const messageNodes = new Map();
+
+export function roomLabel(room) {
+  return room.kind === "group" ? room.title : `@${room.title}`;
+}
+
+function preview(message) {
+  if (!message) return "No messages yet";
+  const who = message.author.id === state.me.id ? "You" : message.author.username;
+  return `${who}: ${message.deleted ? "message deleted" : message.content}`;
+}
+
+export function drawRooms(actions) {
+  const list = byId("rooms");
+  const items = roomsNewestFirst().map((room) => {
+    const online = room.kind === "conversation" && state.online.has(room.recipient.id);
+    return el(
+      "li",
+      {},
+      el(
+        "button",
+        {
+          type: "button",
+          "aria-current": room.key === state.openKey ? "true" : "false",
+          "data-room": room.key,
+          onclick: () => actions.openRoom(room.key),
+        },
+        el("span", {
+          class: `title${online ? " online-dot" : ""}`,
+          text: roomLabel(room),
+        }),
+        el("span", { class: "preview", text: preview(room.lastMessage) }),
+      ),
+    );
+  });
+  if (!items.length) items.push(el("li", { text: "No groups or conversations yet." }));
+  list.replaceChildren(...items);
+}
+
+export function drawRoomHead(room) {
+  byId("room-title").textContent = roomLabel(room);
+  const presence = byId("room-presence");
+  if (room.kind === "conversation") {
+    const online = state.online.has(room.recipient.id);
+    presence.textContent = online ? "online" : "";
+    presence.className = `presence${online ? " online" : ""}`;
+  } else {
+    const count = room.members?.length;
+    presence.textContent = count ? `${count} member${count === 1 ? "" : "s"}` : "";
+    presence.className = "presence";
+  }
+  byId("members-toggle").hidden = room.kind !== "group";
+  if (room.kind !== "group") byId("members").hidden = true;
+}
+
+export function drawMembers(room, actions) {
+  const owner = room.ownerId === state.me.id;
+  byId("add-member-form").hidden = !owner;
+  const items = (room.members || []).map((user) => {
+    const online = state.online.has(user.id) || user.id === state.me.id;
+    const tags = [user.id === room.ownerId ? "owner" : null, online ? "online" : null];
+    return el(
+      "li",
+      {},
+      el("span", { class: online ? "online-dot" : "", text: user.username }),
+      el("small", { text: tags.filter(Boolean).join(", ") }),
+      owner && user.id !== state.me.id
+        ? el("button", {
+            type: "button",
+            class: "link",
+            text: "Remove",
+            "aria-label": `Remove ${user.username}`,
+            onclick: () => actions.removeMember(room, user),
+          })
+        : null,
+    );
+  });
+  byId("member-list").replaceChildren(...items);
+}
+
+function messageNode(message, room, actions) {
+  const mine = message.author.id === state.me.id;
+  const classes = ["message", mine && "mine", message.deleted && "deleted", message.pending && "pending"];
+  const canDelete = !message.deleted && !message.pending && (mine || room.ownerId === state.me.id);
+  return el(
+    "li",
+    { class: classes.filter(Boolean).join(" "), "data-id": message.id },
+    el(
+      "div",
+      { class: "meta" },
+      el("span", { class: "author", text: mine ? "You" : message.author.username }),
+      time(message.createdAt),
+      message.editedAt && !message.deleted ? el("span", { text: "(edited)" }) : null,
+      message.pending ? el("span", { text: "sending…" }) : null,
+      mine && !message.deleted && !message.pending
+        ? el("button", {
+            type: "button",
+            class: "link",
+            text: "Edit",
+            "aria-label": "Edit message",
+            onclick: () => actions.startEdit(room, message),
+          })
+        : null,
+      canDelete
+        ? el("button", {
+            type: "button",
+            class: "link",
+            text: "Delete",
+            "aria-label": "Delete message",
+            onclick: () => actions.deleteMessage(room, message),
+          })
+        : null,
+    ),
+    el("p", { class: "content", text: message.deleted ? "message deleted" : message.content }),
+  );
+}
+
+// Same message, same rendering: a node is rebuilt only when its version changed.
+function signature(message, room) {
+  return [message.content, message.editedAt, message.deleted, message.pending, room.ownerId].join(
+    "\u0000",
+  );
+}
+
+export function drawMessages(room, actions, pending = []) {
+  const list = byId("messages");
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  const heightBefore = list.scrollHeight;
+  const firstBefore = list.firstElementChild;
+  const nodes = [];
+  const stored = messagesInOrder(room);
+  // The event of a message sent from here can beat its ack: once stored, the draft goes.
+  const storedIds = new Set(stored.map((message) => message.clientId).filter(Boolean));
+  const drafts = pending.filter((draft) => !storedIds.has(draft.clientId));
+  for (const message of [...stored, ...drafts]) {
+    const key = `${room.key}:${message.pending ? message.clientId : message.id}`;
+    const sig = signature(message, room);
+    let entry = messageNodes.get(key);
+    if (!entry || entry.sig !== sig) {
+      if (entry?.editing) {
+        nodes.push(entry.node);
+        continue;
+      }
+      entry = { node: messageNode(message, room, actions), sig };
+      messageNodes.set(key, entry);
+    }
+    nodes.push(entry.node);
+  }
+  list.replaceChildren(...nodes);
+  byId("older").hidden = !room.nextCursor;
+  if (atBottom) list.scrollTop = list.scrollHeight;
+  else if (firstBefore && list.firstElementChild !== firstBefore) {
+    // Older messages went in above: keep the reader's place.
+    list.scrollTop += list.scrollHeight - heightBefore;
+  }
+}
+
+export function editingEntry(room, message) {
+  return messageNodes.get(`${room.key}:${message.id}`);
+}
+
+export function forgetMessageNodes() {
+  messageNodes.clear();
+}
+
+export function drawTyping(names) {
+  const text =
+    names.length === 0
+      ? ""
+      : names.length === 1
+        ? `${names[0]} is typing…`
+        : `${names.join(", ")} are typing…`;
+  byId("typing").textContent = text;
+}
