@@ -83,7 +83,7 @@ class Message(Model):
 
     id = fields.BigIntField(primary_key=True, generated=False)
     seq = fields.BigIntField(db_index=True, description="Cursor of the latest change.")
-    author = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.CASCADE)
+    author = fields.ForeignKeyField("user.User", related_name=False, on_delete=fields.CASCADE)
     content = fields.TextField(null=True, description="NULL once deleted (a tombstone).")
     client_id = fields.UUIDField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -200,7 +200,12 @@ async def create_sqlite_positions(connection: BaseDBAsyncClient) -> None:
 
 def message_models() -> list[type[Message]]:
     """Every kind of message (one table per kind of room). Known once Tortoise has started."""
-    return [model for model in Tortoise.apps["models"].values() if issubclass(model, Message)]
+    return [
+        model
+        for models in Tortoise.apps.values()
+        for model in models.values()
+        if issubclass(model, Message)
+    ]
 
 
 def author_model(message_model: type[Message]) -> type[Model]:

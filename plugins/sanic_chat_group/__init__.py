@@ -6,6 +6,9 @@ from uuid import UUID
 
 from sanic_chat import hookimpl
 
+# The plugins this one needs: their migrations run first, their models are referred to.
+requires = ("user",)
+
 
 @hookimpl
 def chat_register_models():
