@@ -13,6 +13,8 @@ aerich keeps its state on its `Migrate` class and reads migrations from `<locati
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,7 +212,39 @@ async def make_migration(
     async with TortoiseContext(config):
         folder.mkdir(parents=True, exist_ok=True)
         await _point_aerich_at(config, app, folder)
-        return await Migrate.migrate(name, empty=False, no_input=True, offline=True) or None
+        with _foreign_keys_to_other_apps():
+            return await Migrate.migrate(name, empty=False, no_input=True, offline=True) or None
+
+
+@contextmanager
+def _foreign_keys_to_other_apps() -> Iterator[None]:
+    """Let aerich create a table whose foreign key points into another app.
+
+    aerich orders new tables by their foreign keys among the app's own models only, and calls
+    a key to `"user.User"` a cycle. Every other app's models exist already (their migrations
+    run first), so they are handed to it as existing tables.
+    """
+    from aerich.migrate import Migrate
+    from tortoise import Tortoise
+
+    original = Migrate.__dict__["_handle_add_models"]
+
+    def handle_add_models(cls, upgrade, new_models, new_table_items, other_table_items=None):
+        elsewhere = [
+            (f"{app}.{name}", {}, model)
+            for app, models in Tortoise.apps.items()
+            if app != cls.app
+            for name, model in models.items()
+        ]
+        return original.__func__(
+            cls, upgrade, new_models, new_table_items, [*(other_table_items or ()), *elsewhere]
+        )
+
+    Migrate._handle_add_models = classmethod(handle_add_models)
+    try:
+        yield
+    finally:
+        Migrate._handle_add_models = original
 
 
 async def migration_states(settings: Settings) -> dict[str, MigrationState]:

@@ -203,8 +203,9 @@ def plugins_in_dependency_order(manager: ChatPluginManager) -> list[tuple[str, A
         for required in requirements(loaded[name]):
             if required not in loaded:
                 why = "PLUGINS_DISABLED blocks it" if required in blocked else "not installed"
+                label = manager.label(loaded[name])
                 raise PluginError(
-                    f"plugin {name!r} cannot be loaded: it requires plugin {required!r} ({why})"
+                    f"plugin {label!r} cannot be loaded: it requires plugin {required!r} ({why})"
                 )
             place(required, (*chain, name))
         placed.add(name)
@@ -295,8 +296,7 @@ def _refuse_shared_tables(schemas: list[PluginSchema]) -> None:
         for table in schema.tables():
             if table in owners and owners[table] != schema.app:
                 raise PluginError(
-                    f"plugin {schema.app!r} cannot be loaded: its table {table!r} belongs to "
-                    f"plugin {owners[table]!r}"
+                    f"plugins {owners[table]!r} and {schema.app!r} both declare table {table!r}"
                 )
             owners[table] = schema.app
 
