@@ -128,12 +128,21 @@ def _db_migrate(args: argparse.Namespace) -> int:
 
 
 def _plugins(args: argparse.Namespace) -> int:
-    from .plugins import blocked_plugins, build_plugin_manager, collect_schemas, describe_plugins
+    from . import __version__
+    from .plugins import (
+        CORE_APP,
+        blocked_plugins,
+        build_plugin_manager,
+        collect_schemas,
+        describe_plugins,
+    )
 
     settings = load_settings()
     manager = build_plugin_manager(settings)
     schemas = {schema.app: schema for schema in collect_schemas(manager)}
     states = _migration_states(settings)
+    print(f"{'(core)':<16} {CORE_APP:<28} sanic-chat {__version__}")
+    print(f"{'':<16} migrations: {_migration_line(states, CORE_APP)}")
     for info in describe_plugins(manager):
         origin = (
             f"{info.distribution} {info.version}" if info.distribution else "registered in code"
@@ -156,8 +165,8 @@ def _migration_states(settings: Settings) -> dict | str:
         return "none (SQLite builds its schema from the models)"
     try:
         return asyncio.run(migration_states(settings))
-    except (OSError, ConnectionError) as exc:
-        return f"unknown (database unreachable: {exc})"
+    except Exception as exc:  # a listing still lists when the database cannot answer
+        return f"unknown (the database did not answer: {type(exc).__name__}: {exc})"
 
 
 def _migration_line(states: dict | str, app: str) -> str:
