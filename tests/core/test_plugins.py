@@ -324,3 +324,27 @@ def test_requirements_order_the_plugins_and_refuse_a_cycle():
     manager.register(second, name="second")
     with pytest.raises(PluginError, match=r"circular requirement first -> second -> first$"):
         plugins_in_dependency_order(manager)
+
+
+def test_upgrade_refuses_a_plugin_with_models_and_no_migrations(outside_plugin, database_url):
+    env = {"PYTHONPATH": path_with(outside_plugin), "DATABASE_URL": database_url}
+    upgraded = sanic_chat("db", "upgrade", env=env, cwd=outside_plugin)
+    assert upgraded.returncode == 2
+    assert upgraded.stderr.strip() == (
+        "sanic-chat: plugin 'bookmarks' has models but no migrations: generate them with "
+        "`sanic-chat db migrate bookmarks`"
+    )
+
+
+async def test_on_the_embedded_sqlite_the_plugin_gets_its_table(outside_plugin, tmp_path):
+    settings = load_settings(DATABASE_URL=f"sqlite://{tmp_path}/chat.sqlite3", **TEST_SETTINGS)
+    client = create_app(settings).asgi_client
+    body = {"email": "sqlite@example.test", "username": "sqlite_user", "password": "long password"}
+    _, response = await client.post("/api/auth/register", json=body)
+    assert response.status == 201, response.text
+    _, response = await client.post(
+        "/api/auth/login", json={"username": "sqlite_user", "password": "long password"}
+    )
+    headers = {"Authorization": f"Bearer {response.json['accessToken']}"}
+    _, response = await client.post("/api/bookmarks", json={"note": "local"}, headers=headers)
+    assert response.status == 201, response.text
