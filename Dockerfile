@@ -21,7 +21,6 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 COPY README.md ./
 COPY sanic_chat ./sanic_chat
 COPY plugins ./plugins
-COPY aerich_migrations ./aerich_migrations
 RUN pip wheel --no-deps --wheel-dir /wheels/app .
 
 

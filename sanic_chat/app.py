@@ -13,7 +13,7 @@ from .awaitables import await_all
 from .changes import ChangeLog
 from .commands import collect_commands
 from .config import Settings, ensure_development_secrets, load_settings
-from .db import collect_model_modules, install_orm
+from .db import install_orm
 from .errors import install_error_handler
 from .events import EventBus
 from .gateway import install_gateway
@@ -22,7 +22,7 @@ from .health import health_blueprint
 from .jsoncodec import dumps_bytes, loads
 from .logs import configure_logging, redact_tokens_in_logs
 from .openapi import configure_openapi
-from .plugins import build_plugin_manager
+from .plugins import build_plugin_manager, collect_schemas
 from .request_heads import install_request_head_check
 from .rooms.registry import RoomHooks, Rooms, collect_room_kinds
 
@@ -69,7 +69,7 @@ def create_app(
     install_request_head_check(app)
     configure_openapi(app, title="sanic-chat", version=__version__)
     # PostgreSQL gets its schema from the migrations; the embedded SQLite from the models.
-    install_orm(app, settings, collect_model_modules(manager))
+    install_orm(app, settings, collect_schemas(manager))
     app.blueprint(health_blueprint())
     for blueprints in manager.hook.chat_register_blueprints(app=app, settings=settings):
         for blueprint in blueprints:

@@ -1,4 +1,4 @@
-"""The `sanic-chat` command: serve, apply migrations, list plugins."""
+"""The `sanic-chat` command: serve, apply and write migrations, list plugins."""
 
 from __future__ import annotations
 
@@ -41,10 +41,20 @@ def _parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
-    upgrade = db_commands.add_parser("upgrade", help="apply pending migrations (PostgreSQL)")
+    upgrade = db_commands.add_parser(
+        "upgrade", help="apply the core's and every enabled plugin's pending migrations"
+    )
     upgrade.set_defaults(run=_db_upgrade)
+    migrate = db_commands.add_parser(
+        "migrate", help="write a plugin's next migration into its own migrations/ folder"
+    )
+    migrate.add_argument("plugin", help="the plugin's name, as `sanic-chat plugins` lists it")
+    migrate.add_argument("--name", default="update", help="what the migration does (file name)")
+    migrate.set_defaults(run=_db_migrate)
 
-    plugins = commands.add_parser("plugins", help="list the plugins that would be loaded")
+    plugins = commands.add_parser(
+        "plugins", help="list the plugins that would be loaded, their tables and migrations"
+    )
     plugins.set_defaults(run=_plugins)
     return parser
 
@@ -97,7 +107,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 async def _upgrade(settings: Settings) -> list[str]:
-    from .db import upgrade
+    from .migrate import upgrade
 
     return await upgrade(settings)
 
@@ -109,16 +119,60 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plugins(args: argparse.Namespace) -> int:
-    from .plugins import blocked_plugins, build_plugin_manager, describe_plugins
+def _db_migrate(args: argparse.Namespace) -> int:
+    from .migrate import make_migration
 
-    manager = build_plugin_manager(load_settings())
+    written = asyncio.run(make_migration(load_settings(), args.plugin, args.name))
+    print(f"wrote: {written}" if written else f"nothing to write: {args.plugin}'s models match")
+    return 0
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    from . import __version__
+    from .plugins import (
+        CORE_APP,
+        blocked_plugins,
+        build_plugin_manager,
+        collect_schemas,
+        describe_plugins,
+    )
+
+    settings = load_settings()
+    manager = build_plugin_manager(settings)
+    schemas = {schema.app: schema for schema in collect_schemas(manager)}
+    states = _migration_states(settings)
+    print(f"{'(core)':<16} {CORE_APP:<28} sanic-chat {__version__}")
+    print(f"{'':<16} migrations: {_migration_line(states, CORE_APP)}")
     for info in describe_plugins(manager):
         origin = (
             f"{info.distribution} {info.version}" if info.distribution else "registered in code"
         )
         print(f"{info.name:<16} {info.module:<28} {origin}")
         print(f"{'':<16} hooks: {', '.join(info.hooks)}")
+        if info.name in schemas:
+            print(f"{'':<16} tables: {', '.join(schemas[info.name].tables())}")
+            print(f"{'':<16} migrations: {_migration_line(states, info.name)}")
     for name in blocked_plugins(manager):
         print(f"{name:<16} disabled by PLUGINS_DISABLED")
     return 0
+
+
+def _migration_states(settings: Settings) -> dict | str:
+    """Each app's migration state, or why it cannot be read."""
+    from .migrate import migration_states
+
+    if settings.is_sqlite:
+        return "none (SQLite builds its schema from the models)"
+    try:
+        return asyncio.run(migration_states(settings))
+    except Exception as exc:  # a listing still lists when the database cannot answer
+        return f"unknown (the database did not answer: {type(exc).__name__}: {exc})"
+
+
+def _migration_line(states: dict | str, app: str) -> str:
+    if isinstance(states, str):
+        return states
+    state = states[app]
+    parts = [f"{version} applied" for version in state.applied]
+    parts += [f"{version} pending" for version in state.pending]
+    return ", ".join(parts) or "none (no migrations folder)"

@@ -51,9 +51,11 @@ def chat_register_models() -> list[str]:
     """Name the modules that hold this plugin's Tortoise models.
 
     Called once per app, before the database is set up. Return dotted module paths, e.g.
-    `["my_plugin.models"]`. Every plugin's models join one Tortoise app named `models`, so a
-    foreign key to another plugin's model is written `"models.User"`. Model class names must be
-    unique across plugins; the core refuses duplicates.
+    `["my_plugin.models"]`. A plugin's models form a Tortoise app named after the plugin, so a
+    foreign key to another plugin's model is written `"<plugin>.Model"` (`"user.User"`); name
+    that plugin in your `requires`. Table names must be unique across plugins; the core refuses
+    a table two plugins declare. On PostgreSQL the tables come from the plugin's own aerich
+    folder, `migrations/` beside its `__init__.py` (`sanic-chat db migrate <plugin>` writes it).
     """
 
 

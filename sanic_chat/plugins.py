@@ -5,17 +5,22 @@ a package that declares one is all it takes to extend the service. `PLUGINS_DISA
 plugins by entry-point name; the essential ones cannot be blocked, since every other feature
 relies on them.
 
+A plugin names the plugins it needs in a `requires` attribute (`requires = ("user",)`); each of
+them must be loaded too, and comes first wherever order matters (its migrations run first).
+
 A plugin that cannot be loaded (it fails to import, misspells a hook, or names a `chat_`
 function that is no hook) stops start-up with one line naming it: a `PluginError`.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import inspect
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -166,10 +171,134 @@ def build_plugin_manager(
         )
     # A misspelled hookimpl would otherwise be silently ignored.
     manager.check_pending()
+    plugins_in_dependency_order(manager)  # refuses a missing or circular requirement
     if settings.trace_plugins:
         manager.trace.root.setwriter(lambda message: log.info("%s", message.rstrip()))
         manager.enable_tracing()
     return manager
+
+
+def requirements(plugin: Any) -> tuple[str, ...]:
+    """The names of the plugins `plugin` needs (its `requires` attribute)."""
+    required = getattr(plugin, "requires", ())
+    return (required,) if isinstance(required, str) else tuple(required)
+
+
+def plugins_in_dependency_order(manager: ChatPluginManager) -> list[tuple[str, Any]]:
+    """`(name, plugin)` of every loaded plugin, each after the plugins it requires.
+
+    Otherwise in name order, so the order is the same on every machine.
+    """
+    loaded = {name: plugin for name, plugin in manager.list_name_plugin() if plugin is not None}
+    blocked = set(blocked_plugins(manager))
+    ordered: list[tuple[str, Any]] = []
+    placed: set[str] = set()
+
+    def place(name: str, chain: tuple[str, ...]) -> None:
+        if name in placed:
+            return
+        if name in chain:
+            cycle = " -> ".join((*chain[chain.index(name) :], name))
+            raise PluginError(f"plugin {name!r} cannot be loaded: circular requirement {cycle}")
+        for required in requirements(loaded[name]):
+            if required not in loaded:
+                why = "PLUGINS_DISABLED blocks it" if required in blocked else "not installed"
+                label = manager.label(loaded[name])
+                raise PluginError(
+                    f"plugin {label!r} cannot be loaded: it requires plugin {required!r} ({why})"
+                )
+            place(required, (*chain, name))
+        placed.add(name)
+        ordered.append((name, loaded[name]))
+
+    for name in sorted(loaded):
+        place(name, ())
+    return ordered
+
+
+# The core's own Tortoise app and aerich folder: aerich's table and the message sequence.
+CORE_APP = "sanic_chat"
+CORE_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+AERICH_MODELS = "aerich.models"
+# Where a plugin keeps its aerich migrations: this folder beside its `__init__.py`.
+MIGRATIONS_FOLDER = "migrations"
+
+
+@dataclass(frozen=True)
+class PluginSchema:
+    """What one plugin (or the core) owns in the database.
+
+    `app` is the plugin's name: its Tortoise app label (foreign keys to its models read
+    `"<app>.Model"`) and its aerich app (the rows of the `aerich` table that track its
+    migrations). `migrations` is its aerich folder, None for a plugin defined in code.
+    """
+
+    app: str
+    models: tuple[str, ...]
+    migrations: Path | None
+
+    def tables(self) -> list[str]:
+        return [model._meta.db_table for model in self.model_classes()]
+
+    def model_classes(self) -> list[type]:
+        from tortoise.models import Model
+
+        classes = []
+        for module_name in self.models:
+            module = importlib.import_module(module_name)
+            for obj in vars(module).values():
+                if (
+                    inspect.isclass(obj)
+                    and issubclass(obj, Model)
+                    and obj.__module__ == module_name
+                    and not obj._meta.abstract
+                ):
+                    classes.append(obj)
+        return classes
+
+
+def core_schema() -> PluginSchema:
+    return PluginSchema(CORE_APP, (AERICH_MODELS,), CORE_MIGRATIONS)
+
+
+def collect_schemas(manager: ChatPluginManager) -> list[PluginSchema]:
+    """The core's schema, then each plugin's with models, each after the plugins it requires."""
+    hook = manager.hook.chat_register_models
+    modules: dict[Any, list[str]] = {}
+    for impl in hook.get_hookimpls():
+        modules.setdefault(impl.plugin, []).extend(impl.function() or ())
+    schemas = [core_schema()]
+    for name, plugin in plugins_in_dependency_order(manager):
+        if plugin not in modules:
+            continue
+        if "." in name or name == CORE_APP:
+            raise PluginError(
+                f"plugin {name!r} cannot be loaded: a plugin with models needs a name without "
+                f"dots, other than {CORE_APP!r} (it labels its Tortoise app)"
+            )
+        schemas.append(PluginSchema(name, tuple(modules[plugin]), migrations_folder(plugin)))
+    _refuse_shared_tables(schemas)
+    return schemas
+
+
+def migrations_folder(plugin: Any) -> Path | None:
+    """`migrations/` beside a package plugin's `__init__.py`, whether it exists yet or not."""
+    file = getattr(plugin, "__file__", None)
+    if not file or Path(file).name != "__init__.py":
+        return None
+    return Path(file).resolve().parent / MIGRATIONS_FOLDER
+
+
+def _refuse_shared_tables(schemas: list[PluginSchema]) -> None:
+    # Two plugins writing one table would each think they own it, and migrate it their way.
+    owners: dict[str, str] = {}
+    for schema in schemas:
+        for table in schema.tables():
+            if table in owners and owners[table] != schema.app:
+                raise PluginError(
+                    f"plugins {owners[table]!r} and {schema.app!r} both declare table {table!r}"
+                )
+            owners[table] = schema.app
 
 
 @dataclass(frozen=True)

@@ -37,18 +37,28 @@ def with_database(server_url: str, database: str) -> str:
 
 
 @asynccontextmanager
-async def migrated_database(server_url: str, prefix: str) -> AsyncIterator[str]:
-    """Create a uniquely named database on `server_url`, migrate it, yield its URL, drop it."""
+async def migrated_database(
+    server_url: str, prefix: str, env: dict[str, str] | None = None
+) -> AsyncIterator[str]:
+    """Create a uniquely named database on `server_url`, migrate it, yield its URL, drop it.
+
+    `env` adds to the environment `db upgrade` runs in (a `PYTHONPATH` holding a plugin)."""
+    async with empty_database(server_url, prefix) as url:
+        await apply_migrations(url, env)
+        yield url
+
+
+@asynccontextmanager
+async def empty_database(server_url: str, prefix: str) -> AsyncIterator[str]:
+    """Create a uniquely named database on `server_url`, yield its URL, drop it."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(server_url)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    url = with_database(server_url, name)
     try:
-        await apply_migrations(url)
-        yield url
+        yield with_database(server_url, name)
     finally:
         admin = await asyncpg.connect(server_url)
         try:
@@ -57,14 +67,19 @@ async def migrated_database(server_url: str, prefix: str) -> AsyncIterator[str]:
             await admin.close()
 
 
-async def apply_migrations(url: str) -> None:
+async def apply_migrations(url: str, env: dict[str, str] | None = None) -> str:
     """`sanic-chat db upgrade`, the command operators run, in a process of its own.
 
     In the test process Tortoise's state is process-wide: once an app has shut down it stays
     marked initialised with its connections closed, and a second migration in the same run
     (a fault drill's own database) would fail on it.
     """
-    env = {**os.environ, **{k: str(v) for k, v in TEST_SETTINGS.items()}, "DATABASE_URL": url}
+    env = {
+        **os.environ,
+        **{k: str(v) for k, v in TEST_SETTINGS.items()},
+        **(env or {}),
+        "DATABASE_URL": url,
+    }
     upgrade = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -78,3 +93,36 @@ async def apply_migrations(url: str) -> None:
     output, _ = await upgrade.communicate()
     if upgrade.returncode != 0:
         raise RuntimeError(f"sanic-chat db upgrade failed:\n{output.decode(errors='replace')}")
+    return output.decode(errors="replace")
+
+
+# What a schema is made of, each as sorted rows: two databases with equal descriptions have the
+# same tables, columns, constraints, indexes, comments and sequences.
+SCHEMA_QUERIES = {
+    "columns": """
+        SELECT table_name, ordinal_position, column_name, data_type, is_nullable, column_default,
+               character_maximum_length
+        FROM information_schema.columns WHERE table_schema = 'public'""",
+    "constraints": """
+        SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+        FROM pg_constraint WHERE connamespace = 'public'::regnamespace""",
+    "indexes": "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'",
+    "comments": """
+        SELECT c.relname, a.attnum, col_description(c.oid, a.attnum), obj_description(c.oid)
+        FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'""",
+    "sequences": """
+        SELECT sequence_name, data_type, start_value, increment
+        FROM information_schema.sequences WHERE sequence_schema = 'public'""",
+}
+
+
+async def describe_schema(url: str) -> dict[str, list[tuple]]:
+    connection = await asyncpg.connect(url)
+    try:
+        return {
+            part: sorted((tuple(row) for row in await connection.fetch(query)), key=repr)
+            for part, query in SCHEMA_QUERIES.items()
+        }
+    finally:
+        await connection.close()

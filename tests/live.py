@@ -58,11 +58,12 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    env: dict[str, str], workers: int = 1, cwd: Path | None = None
+    env: dict[str, str], workers: int = 1, cwd: Path | None = None, python: str = sys.executable
 ) -> Iterator[LiveServer]:
+    """`sanic-chat serve` run by `python` (another environment's, to test an installation)."""
     port = free_port()
     log_path = Path(cwd or Path.cwd()) / f"server-{port}.log"
-    command = [sys.executable, "-m", "sanic_chat", "serve", "--port", str(port)]
+    command = [python, "-m", "sanic_chat", "serve", "--port", str(port)]
     command += ["--host", "127.0.0.1", "--workers", str(workers), "--no-migrate"]
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(

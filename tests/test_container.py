@@ -13,7 +13,7 @@ from pathlib import Path
 from dockerfile_parse import DockerfileParser
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("sanic_chat", "plugins", "aerich_migrations")
+SOURCES = ("sanic_chat", "plugins")
 
 
 def _stages() -> dict[str, list[dict]]:
@@ -117,7 +117,8 @@ def test_build_context_holds_what_the_dockerfile_copies_and_nothing_else() -> No
     for kept in (
         "sanic_chat/app.py",
         "plugins/sanic_chat_auth/__init__.py",
-        "aerich_migrations/models",
+        "sanic_chat/migrations/0_20261129080000_init.py",
+        "plugins/sanic_chat_group/migrations/0_20261129080000_init.py",
     ):
         assert _in_context(kept), kept
     for left_out in (

@@ -12,6 +12,9 @@ from sanic_chat import hookimpl
 
 from .service import CurrentUser
 
+# The plugins this one needs: their migrations run first, their models are referred to.
+requires = ("user",)
+
 
 @hookimpl
 def chat_register_models():

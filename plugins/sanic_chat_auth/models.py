@@ -11,7 +11,7 @@ class RefreshToken(Model):
 
     id = fields.UUIDField(primary_key=True, description="The token's `jti` claim.")
     family_id = fields.UUIDField(db_index=True)
-    user = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField("user.User", related_name=False, on_delete=fields.CASCADE)
     issued_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)

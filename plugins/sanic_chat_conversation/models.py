@@ -11,8 +11,8 @@ class Conversation(Model):
     unique index makes "create the existing one returns it" safe under concurrency."""
 
     id = fields.UUIDField(primary_key=True, default=uuid4)
-    user_a = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.CASCADE)
-    user_b = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.CASCADE)
+    user_a = fields.ForeignKeyField("user.User", related_name=False, on_delete=fields.CASCADE)
+    user_b = fields.ForeignKeyField("user.User", related_name=False, on_delete=fields.CASCADE)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -26,7 +26,7 @@ class Conversation(Model):
 
 class ConversationMessage(Message):
     conversation = fields.ForeignKeyField(
-        "models.Conversation", related_name=False, on_delete=fields.CASCADE
+        "conversation.Conversation", related_name=False, on_delete=fields.CASCADE
     )
 
     class Meta:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from sanic_chat import hookimpl
 
+# The plugins this one needs: their migrations run first, their models are referred to.
+requires = ("user",)
+
 
 @hookimpl
 def chat_register_models():

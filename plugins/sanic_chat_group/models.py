@@ -9,7 +9,7 @@ from sanic_chat.messages import Message
 class Group(Model):
     id = fields.UUIDField(primary_key=True, default=uuid4)
     title = fields.CharField(max_length=100)
-    owner = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.RESTRICT)
+    owner = fields.ForeignKeyField("user.User", related_name=False, on_delete=fields.RESTRICT)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -20,8 +20,8 @@ class GroupMember(Model):
     """Membership; its unique (group, user) index also answers "is X a member of G"."""
 
     id = fields.BigIntField(primary_key=True)
-    group = fields.ForeignKeyField("models.Group", related_name="members", on_delete=fields.CASCADE)
-    user = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.CASCADE)
+    group = fields.ForeignKeyField("group.Group", related_name="members", on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField("user.User", related_name=False, on_delete=fields.CASCADE)
     joined_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -31,7 +31,7 @@ class GroupMember(Model):
 
 
 class GroupMessage(Message):
-    group = fields.ForeignKeyField("models.Group", related_name=False, on_delete=fields.CASCADE)
+    group = fields.ForeignKeyField("group.Group", related_name=False, on_delete=fields.CASCADE)
 
     class Meta:
         table = "group_messages"

@@ -14,7 +14,7 @@ class Message(Model):
 
     id = fields.BigIntField(primary_key=True, generated=False)
     seq = fields.BigIntField(db_index=True, description="Cursor of the latest change.")
-    author = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.CASCADE)
+    author = fields.ForeignKeyField("user.User", related_name=False, on_delete=fields.CASCADE)
     content = fields.TextField(null=True, description="NULL once deleted (a tombstone).")
     client_id = fields.UUIDField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -55,4 +55,9 @@ async def create_sqlite_positions(connection: BaseDBAsyncClient) -> None:
 
 def message_models() -> list[type[Message]]:
     """Every kind of message (one table per kind of room). Known once Tortoise has started."""
-    return [model for model in Tortoise.apps["models"].values() if issubclass(model, Message)]
+    return [
+        model
+        for models in Tortoise.apps.values()
+        for model in models.values()
+        if issubclass(model, Message)
+    ]

@@ -1,4 +1,5 @@
-"""The schema: migrations agree with the models, `db upgrade`, the embedded SQLite default."""
+"""The schema: each plugin's migrations agree with its models, `db upgrade` (from a database
+migrated as one app, too), the embedded SQLite default."""
 
 from __future__ import annotations
 
@@ -10,33 +11,128 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
-from aerich import Command
-from tortoise import Tortoise
+from aerich.utils import decompress_dict, import_py_file
 from websockets.sync.client import connect
 
 from sanic_chat.config import load_settings
-from sanic_chat.db import APP_LABEL, config_for, migrations_location
+from sanic_chat.migrate import enabled_schemas, make_migration, version_files
+from tests.database import (
+    apply_migrations,
+    database_prefix,
+    describe_schema,
+    empty_database,
+    migrated_database,
+)
 from tests.live import free_port
 from tests.settings import TEST_SETTINGS
 
+# The core and each built-in plugin: each is checked against its own migrations only, so a
+# third-party plugin installed beside them (with or without migrations) cannot fail these.
+OWN_SCHEMAS = ("sanic_chat", "user", "auth", "group", "conversation")
+LEGACY_MIGRATIONS = Path(__file__).parent / "legacy_migrations"
 
-async def test_models_and_migrations_agree(database_url, tmp_path):
-    """A model change without its migration fails here: `aerich migrate` would write one."""
-    location = tmp_path / "migrations"
-    shutil.copytree(migrations_location(), location)
-    config = config_for(load_settings(DATABASE_URL=database_url, **TEST_SETTINGS))
-    # Earlier tests leave Tortoise marked as initialised with its connections closed; aerich
-    # trusts that mark, so open them for it.
-    await Tortoise.init(config=config)
-    async with Command(tortoise_config=config, app=APP_LABEL, location=str(location)) as command:
-        generated = await command.migrate(name="drift", no_input=True)
-    assert not generated, f"models changed without a migration: {generated}"
-    assert sorted(p.name for p in (location / APP_LABEL).glob("*.py")) == sorted(
-        p.name for p in (migrations_location() / APP_LABEL).glob("*.py")
+
+@pytest.mark.parametrize("app", OWN_SCHEMAS)
+async def test_models_and_migrations_agree(app, database_url, tmp_path):
+    """A model change without its migration fails here: `sanic-chat db migrate <app>` would
+    write one."""
+    settings = load_settings(DATABASE_URL=database_url, **TEST_SETTINGS)
+    schema = {schema.app: schema for schema in enabled_schemas(settings)}[app]
+    folder = tmp_path / "migrations"
+    shutil.copytree(schema.migrations, folder)
+    written = await make_migration(settings, app, "drift", folder)
+    assert written is None, f"{app}'s models changed without a migration:\n" + (
+        (folder / written).read_text() if written else ""
     )
+    assert sorted(path.name for path in folder.glob("*.py")) == version_files(schema)
+
+
+async def build_legacy_database(url: str) -> None:
+    """What the single-app migrations left: their SQL applied and aerich's three rows."""
+    connection = await asyncpg.connect(url)
+    try:
+        for path in sorted(LEGACY_MIGRATIONS.glob("*.py")):
+            migration = import_py_file(path)
+            await connection.execute(await migration.upgrade(None))
+            await connection.execute(
+                "INSERT INTO aerich (version, app, content) VALUES ($1, 'models', $2)",
+                path.name,
+                json.dumps(decompress_dict(migration.MODELS_STATE)),
+            )
+    finally:
+        await connection.close()
+
+
+async def test_a_database_migrated_as_one_app_is_adopted_without_loss(postgres_server):
+    """Before each plugin owned its schema, one aerich app `models` held every table."""
+    async with (
+        empty_database(postgres_server, database_prefix()) as old,
+        migrated_database(postgres_server, database_prefix()) as fresh,
+    ):
+        await build_legacy_database(old)
+        connection = await asyncpg.connect(old)
+        try:
+            user, other = uuid.uuid4(), uuid.uuid4()
+            for user_id, name in ((user, "kept"), (other, "also_kept")):
+                await connection.execute(
+                    "INSERT INTO users VALUES ($1, $2, $3, 'hash', now())",
+                    user_id,
+                    f"{name}@example.test",
+                    name,
+                )
+            group = await connection.fetchval(
+                "INSERT INTO groups VALUES ($1, 'old', now(), $2) RETURNING id", uuid.uuid4(), user
+            )
+            await connection.execute(
+                "INSERT INTO group_members (joined_at, group_id, user_id) VALUES (now(), $1, $2)",
+                group,
+                user,
+            )
+            message = await connection.fetchval("SELECT nextval('chat_message_seq')")
+            await connection.execute(
+                "INSERT INTO group_messages (id, seq, content, created_at, author_id, group_id)"
+                " VALUES ($1, $1, 'before the upgrade', now(), $2, $3)",
+                message,
+                user,
+                group,
+            )
+        finally:
+            await connection.close()
+
+        output = await apply_migrations(old)
+        assert "applied: nothing, the schema is current" in output, output
+        assert "applied: nothing" in await apply_migrations(old)  # and stays adopted
+
+        connection = await asyncpg.connect(old)
+        try:
+            assert await connection.fetchval("SELECT count(*) FROM users") == 2
+            assert await connection.fetchval("SELECT content FROM group_messages") == (
+                "before the upgrade"
+            )
+            assert await connection.fetchval("SELECT nextval('chat_message_seq')") == message + 1
+            rows = await connection.fetch("SELECT app, version FROM aerich ORDER BY app")
+        finally:
+            await connection.close()
+        assert sorted(row["app"] for row in rows) == sorted(OWN_SCHEMAS)
+        assert all(row["version"].startswith("0_") for row in rows)
+        assert await describe_schema(old) == await describe_schema(fresh)
+
+
+async def test_upgrade_refuses_a_partly_migrated_single_app_database(postgres_server):
+    async with empty_database(postgres_server, database_prefix()) as old:
+        await build_legacy_database(old)
+        connection = await asyncpg.connect(old)
+        try:
+            await connection.execute("DELETE FROM aerich WHERE version LIKE '2_%'")
+        finally:
+            await connection.close()
+        with pytest.raises(RuntimeError, match=r"lacks 2_20261126153000_username_search_index\.py"):
+            await apply_migrations(old)
 
 
 def run_cli(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess:

@@ -24,6 +24,8 @@ PLUGIN = '''
 """Public channels: anyone may join; members read and write."""
 from sanic_chat import hookimpl
 
+requires = ("user",)
+
 
 @hookimpl
 def chat_register_models():
@@ -87,8 +89,8 @@ class Channel(Model):
 
 class ChannelMember(Model):
     id = fields.BigIntField(primary_key=True)
-    channel = fields.ForeignKeyField("models.Channel", related_name=False)
-    user = fields.ForeignKeyField("models.User", related_name=False)
+    channel = fields.ForeignKeyField("channels.Channel", related_name=False)
+    user = fields.ForeignKeyField("user.User", related_name=False)
 
     class Meta:
         table = "test_channel_members"
@@ -96,7 +98,7 @@ class ChannelMember(Model):
 
 
 class ChannelMessage(Message):
-    channel = fields.ForeignKeyField("models.Channel", related_name=False)
+    channel = fields.ForeignKeyField("channels.Channel", related_name=False)
 
     class Meta:
         table = "test_channel_messages"
