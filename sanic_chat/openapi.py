@@ -24,6 +24,7 @@ from sanic_ext.extensions.openapi.types import Schema
 
 from .errors import (
     ChatError,
+    Conflict,
     DatabaseUnavailable,
     Forbidden,
     NotFound,
@@ -59,7 +60,7 @@ ERROR_EXAMPLES: dict[int, dict[str, Any]] = {
     401: Unauthorized("The access token has expired.", code="token_expired").to_problem(),
     403: Forbidden("Only the group's owner can do this.", code="not_owner").to_problem(),
     404: NotFound("No such group.", code="group_not_found").to_problem(),
-    409: problem_body(409, "Conflict", "already_member", "That user is already a member."),
+    409: Conflict("That user is already a member.", code="already_member").to_problem(),
     413: problem_body(413, "Request body exceeds the size limit", "payload_too_large"),
     422: ValidationFailed(
         "The request is invalid.",
@@ -366,7 +367,7 @@ def document_websockets(app: Sanic) -> None:
     """Let WebSocket handlers be documented like any route.
 
     Sanic registers a WebSocket route as a `partial` around the handler, and sanic-ext looks
-    the partial up: it moves the handler's documentation there before the document is built.
+    the partial up: the handler's documentation is copied there before the document is built.
     """
     store = OperationStore()
     for route in app.router.routes:
