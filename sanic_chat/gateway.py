@@ -15,12 +15,13 @@ from typing import Any
 from uuid import UUID
 
 from sanic import Request, Sanic
+from sanic_ext import openapi
 
 from .awaitables import await_me_maybe
 from .broker import Broker, LocalBroker, RedisBroker
 from .commands import CORE_COMMANDS, CommandHandler, read_commands
 from .config import ConfigError
-from .errors import ChatError, is_database_outage
+from .errors import BadRequest, ChatError, is_database_outage
 from .events import Event
 from .hub import (
     CLOSE_BAD_REQUEST,
@@ -33,6 +34,7 @@ from .hub import (
     encode_event,
     encode_frame,
 )
+from .openapi import responds
 from .presence import announce_presence, went_offline
 from .resume import replay
 from .security import authenticate
@@ -105,6 +107,37 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
     app.add_websocket_route(websocket, "/ws", name="websocket")
 
 
+@openapi.definition(
+    summary="Open the WebSocket of live events and commands",
+    description=(
+        "Upgrade this GET to a WebSocket (`ws://<host>/ws`): Swagger UI cannot open one, use a "
+        "WebSocket client. Authenticate with `?token=<accessToken>` (browsers cannot set headers "
+        "on a WebSocket), `Authorization: Bearer <accessToken>` or a `token` header; a bad token "
+        "closes the socket with code 4401. The first frame is `ready`; events are "
+        '`{"type", "data", "cursor"}` frames and commands `{"type", "ref", "data"}`, answered '
+        "by an `ack` or an `error` frame carrying a problem document. Every event, command and "
+        "close code is listed in the documentation's *WebSocket* section."
+    ),
+    tag="realtime",
+    secured="bearer",
+)
+@openapi.parameter("token", str, "query", description="The access token, for browsers.")
+@openapi.parameter(
+    "since",
+    str,
+    "query",
+    description="The last `cursor` you received: the message events after it are replayed "
+    "before live ones (or a `resync` frame when too much was missed).",
+)
+@responds(
+    101,
+    description="Switching Protocols: the WebSocket is open.",
+    errors={
+        400: BadRequest("A malformed WebSocket handshake, e.g. without Sec-WebSocket-Key."),
+        426: "A plain HTTP request: only a WebSocket upgrade is answered",
+    },
+    implied=False,
+)
 async def websocket(request: Request, ws: Any) -> None:
     app = request.app
     settings = app.ctx.settings

@@ -20,7 +20,7 @@ from sanic_ext import openapi, validate
 
 from .errors import ValidationFailed
 from .messages import LAST_ID
-from .openapi import keep_docs, query_parameters, schema_ref
+from .openapi import json_content, keep_docs, query_parameters
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -112,7 +112,8 @@ def json_body(model: type[BaseModel]) -> Callable[[F], F]:
         handler = keep_docs(validate(json=check)(handler), handler)
         # A body without required fields may be left out (logout and refresh use the cookie).
         required = any(field.is_required() for field in model.model_fields.values())
-        return openapi.body({"application/json": schema_ref(model)}, required=required)(handler)
+        content = {"application/json": json_content(model, request=True)}
+        return openapi.body(content, required=required)(handler)
 
     return decorator
 

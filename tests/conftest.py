@@ -22,6 +22,7 @@ import pytest
 
 from sanic_chat.app import create_app
 from sanic_chat.config import Settings, load_settings
+from tests.browser import browser, page  # noqa: F401  (fixtures for every browser test)
 from tests.database import database_prefix, migrated_database
 from tests.live import live_server
 from tests.services import PrivatePostgres, PrivateRedis, running_postgres, running_redis

@@ -2,7 +2,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty
 from sanic_ext import openapi
 
-from sanic_chat import Unauthorized, json_body, responds
+from sanic_chat import Conflict, Unauthorized, json_body, responds
 from sanic_chat.openapi import ERROR_DESCRIPTIONS
 from sanic_chat.schemas import reply
 from sanic_chat_user.schemas import UserOut
@@ -22,7 +22,13 @@ def auth_blueprint() -> Blueprint:
 
     @bp.post("/register")
     @openapi.definition(summary="Create an account", tag="auth")
-    @responds(201, UserOut, "The new user", errors={409: "The email or username is taken"})
+    @responds(
+        201,
+        UserOut,
+        "The new user",
+        # The example; `email_taken` when the email is.
+        errors={409: Conflict("That username is already registered.", code="username_taken")},
+    )
     @json_body(RegisterRequest)
     async def register(request: Request, body: RegisterRequest):
         user = await service(request).register(body.email, body.username, body.password)
@@ -39,7 +45,10 @@ def auth_blueprint() -> Blueprint:
         200,
         LoginResponse,
         "Signed in",
-        errors={401: "Wrong email, username or password", 429: ERROR_DESCRIPTIONS[429]},
+        errors={
+            401: Unauthorized("Wrong credentials.", code="invalid_credentials"),
+            429: ERROR_DESCRIPTIONS[429],
+        },
     )
     @json_body(LoginRequest)
     async def login(request: Request, body: LoginRequest):
