@@ -17,6 +17,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, StrictInt, StrictStr, model_validator
 from sanic import Request, Sanic
 
+from . import metrics
 from .awaitables import await_all, await_me_maybe, first_answer
 from .broker import Broker, LocalBroker, RedisBroker
 from .config import ConfigError
@@ -102,11 +103,13 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
     app.config.WEBSOCKET_MAX_SIZE = MAX_FRAME_BYTES
     app.config.WEBSOCKET_PING_INTERVAL = settings.ws_ping_interval
     app.config.WEBSOCKET_PING_TIMEOUT = settings.ws_ping_timeout
+    # In-flight HTTP requests get as long as WebSocket commands to finish on shutdown.
+    app.config.GRACEFUL_SHUTDOWN_TIMEOUT = settings.shutdown_timeout
     app.ctx.hub = Hub()
     app.ctx.commands = {**CORE_COMMANDS, **commands}
 
     async def relay(event: Event) -> None:
-        outgoing = Outgoing(encode_event(event), event.recipients, event.cursor)
+        outgoing = Outgoing(encode_event(event), event.recipients, event.cursor, event.name)
         await app.ctx.broker.publish(outgoing)
 
     app.ctx.events.subscribe(relay)
@@ -126,6 +129,7 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
 
         def rooms_may_be_stale(reason: str) -> None:
             log.warning("room events may have been missed: %s", reason)
+            metrics.resyncs.labels("events_missed").inc()
             hub.tell_everyone(encode_frame("rooms.stale", {"reason": "events_missed"}))
 
         broker: Broker = (
@@ -144,7 +148,11 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
 
     @app.before_server_stop
     async def stop_delivery(app: Sanic) -> None:
-        await app.ctx.hub.close_all(CLOSE_GOING_AWAY, "server shutting down", CLOSE_SECONDS)
+        # Drain (docs/operations.md): commands under way answer, then sockets close with 1001;
+        # Sanic then stops listening and gives HTTP requests the same time.
+        await app.ctx.hub.drain(
+            CLOSE_GOING_AWAY, "server shutting down", settings.shutdown_timeout, CLOSE_SECONDS
+        )
         await app.ctx.stream.stop()
         await app.ctx.broker.stop()
 
@@ -154,6 +162,9 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
 async def websocket(request: Request, ws: Any) -> None:
     app = request.app
     settings = app.ctx.settings
+    if app.ctx.hub.draining:
+        await ws.close(CLOSE_GOING_AWAY, "server shutting down")
+        return
     try:
         # The token came with the headers; what is left is the server's own lookup, which must
         # not keep a socket open indefinitely when the database is slow.
@@ -188,6 +199,7 @@ async def websocket(request: Request, ws: Any) -> None:
         await ws.close(CLOSE_TOO_MANY_CONNECTIONS, f"at most {limit} connections per user")
         return
     if since is not None:
+        metrics.resumes.inc()
         connection.hold_live_events()
     # From here on, live events for this user reach the connection (or its hold).
     app.ctx.hub.attach(connection)
@@ -263,6 +275,7 @@ async def _replay(app: Sanic, connection: Connection, since: int) -> None:
     events.sort(key=lambda event: event.cursor or 0)
     if len(events) > limit:
         # Too much to replay: say so, and let the client reload through REST.
+        metrics.resyncs.labels("gap_too_large").inc()
         connection.send(encode_frame("resync", {"reason": "gap_too_large"}))
         connection.release_live_events(None)
         return
@@ -300,7 +313,8 @@ async def _read_commands(app: Sanic, connection: Connection) -> None:
             return  # Sanic cancels the read when the connection is torn down
         if raw is None or connection.closing:
             return
-        connection.send(await _answer(app, connection, raw))
+        with app.ctx.hub.command_under_way():
+            connection.send(await _answer(app, connection, raw))
 
 
 async def _answer(app: Sanic, connection: Connection, raw: str | bytes) -> str:
@@ -315,7 +329,11 @@ async def _answer(app: Sanic, connection: Connection, raw: str | bytes) -> str:
         if handler is None:
             raise NotFound(f"Unknown command {frame.type!r}.", code="unknown_command")
         context = CommandContext(app, connection.user_id, connection)
-        result = await handler(context, frame.data)
+        started = time.perf_counter()
+        try:
+            result = await handler(context, frame.data)
+        finally:
+            metrics.command_seconds.labels(frame.type).observe(time.perf_counter() - started)
         return _reply("ack", ref, "data", result)
     except ChatError as exc:
         return _reply("error", ref, "error", exc.to_problem())

@@ -31,6 +31,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClie
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
+from . import metrics
 from .awaitables import await_all
 from .batches import Batcher
 from .changes import Change
@@ -340,7 +341,9 @@ class MessageStore:
         self._members_sql = members_sql
         self._missing_room = missing_room
         self._send_statement: str | None = None  # see `_send_sql`
-        self._sends: Batcher[Stamped, Inserted] = Batcher(self._insert_batch)
+        self._sends: Batcher[Stamped, Inserted] = Batcher(
+            self._insert_batch, waited=metrics.order_wait_seconds.observe
+        )
         self._authors = AuthorCache(model)
         self._member_sets = MemberSets()
         self._page_statements: dict[tuple[str | None, str], str] = {}
@@ -610,7 +613,8 @@ class MessageStore:
         ]
         try:
             # execute_query would drop the RETURNING rows of an INSERT; this fetches them.
-            rows = await connection.execute_query_dict(self._send_sql(), columns)
+            with metrics.timed_statement("message_send"):
+                rows = await connection.execute_query_dict(self._send_sql(), columns)
         except IntegrityError as exc:
             # The statement was refused whole, so nothing of it is stored: a room deleted since
             # its members were read. One draft's room must not fail the others' sends.

@@ -101,7 +101,7 @@ def _wait_healthy(server: LiveServer, workers: int) -> None:
             time.sleep(0.2)
             continue
         try:
-            if httpx.get(f"{server.http}/api/health", timeout=1).status_code == 200:
+            if httpx.get(f"{server.http}/api/health/ready", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
