@@ -24,7 +24,8 @@ from typing import Any
 import httpx
 import websockets
 
-STARTUP_SECONDS = 30
+# Generous: on two shared, busy cores each spawned worker can take tens of seconds to import.
+STARTUP_SECONDS = 90
 FRAME_SECONDS = 5
 
 
