@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     metrics_token: str | None = Field(None, alias="METRICS_TOKEN", min_length=16)
     # `text` (one readable line per record) or `json` (one JSON object per line).
     log_format: Literal["text", "json"] = Field("text", alias="LOG_FORMAT")
+    # A JSON `logging.config.dictConfig` file applied in every process instead of our handler.
+    # Read by `logs.configure_logging` from the environment, before settings exist.
+    log_config: str | None = Field(None, alias="LOG_CONFIG")
     # On SIGTERM a worker waits this long for WebSocket commands under way, then as long again
     # for in-flight HTTP requests (Sanic's GRACEFUL_SHUTDOWN_TIMEOUT).
     shutdown_timeout: float = Field(10, alias="SHUTDOWN_TIMEOUT", gt=0, le=600)
