@@ -71,6 +71,9 @@ def live_server(
             cwd=cwd,
             stdout=log_file,
             stderr=subprocess.STDOUT,
+            # A session of its own: Sanic answers a second stop signal by killing its workers'
+            # process group, which would otherwise be the test run's.
+            start_new_session=True,
         )
     server = LiveServer(port, process, log_path)
     try:

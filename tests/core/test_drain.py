@@ -16,8 +16,8 @@ from tests.problem import assert_problem
 
 SHUTDOWN_TIMEOUT = 3
 # The drain's bound (docs/operations.md): commands, then sockets (5 s), the broker's flush
-# (2 s), HTTP requests, plus the interpreter's own exit on a busy machine.
-EXIT_BOUND_SECONDS = SHUTDOWN_TIMEOUT + 5 + 2 + SHUTDOWN_TIMEOUT + 15
+# (2 s), HTTP requests; plus slack for Sanic's own stop on two shared, busy cores.
+EXIT_BOUND_SECONDS = SHUTDOWN_TIMEOUT + 5 + 2 + SHUTDOWN_TIMEOUT + 45
 
 
 async def test_a_draining_worker_is_not_ready(app, client):
