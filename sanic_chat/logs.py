@@ -2,8 +2,8 @@
 
 The `sanic_chat.*` and `asyncpg` loggers propagate to the root logger. Unless the operator
 configured logging (`LOG_CONFIG`, or handlers already on the root logger), the root gets one
-handler of ours, text or JSON lines (`LOG_FORMAT`), and Sanic's loggers keep their own handlers
-without propagating, so no line is written twice. `configure_logging` is called from the CLI
+handler of ours, text or JSON lines (`LOG_FORMAT`), which leaves Sanic's records to Sanic's own
+handlers, so no line is written twice. `configure_logging` is called from the CLI
 and from `create_app`, since spawned workers never run the CLI's code.
 """
 
@@ -45,7 +45,14 @@ _RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "a
 
 
 class ServiceHandler(logging.StreamHandler):
-    """The handler put on the root logger when the operator configured none."""
+    """The handler put on the root logger when the operator configured none.
+
+    Sanic's loggers have handlers of their own: their records, propagated, are not written
+    twice (they still propagate, for whoever else listens at the root).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name not in SANIC_LOGGERS and super().filter(record)
 
 
 class JsonLines(logging.Formatter):
@@ -102,18 +109,14 @@ def configure_logging(log_format: str | None = None, level: int = logging.INFO) 
 def use_log_format_for_sanic(log_format: str) -> None:
     """Call after `Sanic(...)`, which installs fresh handlers on Sanic's loggers.
 
-    With our root handler in place they stop propagating (their lines would be written twice);
-    in JSON mode they write JSON lines too.
+    In JSON mode (with our root handler in place) they write JSON lines too.
     """
     root = logging.getLogger()
-    if not any(isinstance(handler, ServiceHandler) for handler in root.handlers):
+    if log_format != "json" or not any(isinstance(h, ServiceHandler) for h in root.handlers):
         return
     for name in SANIC_LOGGERS:
-        logger = logging.getLogger(name)
-        logger.propagate = False
-        if log_format == "json":
-            for handler in logger.handlers:
-                handler.setFormatter(JsonLines())
+        for handler in logging.getLogger(name).handlers:
+            handler.setFormatter(JsonLines())
 
 
 class OutageWithoutTraceback(logging.Filter):
