@@ -42,8 +42,12 @@ RUN --mount=type=bind,from=builder,source=/wheels/app,target=/wheels/app \
 
 USER chat
 EXPOSE 3000
+# Liveness: the worker answers. Readiness (/api/health/ready) is what docker-compose.yml and load
+# balancers route by; a database outage must not mark the container for a restart.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"3000\")}/api/health', timeout=2)"
 
 # `serve` applies pending migrations (shipped inside the wheel) before the workers start.
+# SIGTERM drains: new connections refused, commands under way answered, sockets closed with 1001.
+STOPSIGNAL SIGTERM
 CMD ["sanic-chat", "serve"]

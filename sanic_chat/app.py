@@ -9,6 +9,7 @@ from typing import Any
 from sanic import Sanic
 
 from . import __version__
+from .access import install_access_log
 from .awaitables import await_all
 from .changes import ChangeLog
 from .commands import collect_commands
@@ -20,7 +21,8 @@ from .gateway import install_gateway
 from .headers import install_security_headers
 from .health import health_blueprint
 from .jsoncodec import dumps_bytes, loads
-from .logs import configure_logging, redact_tokens_in_logs
+from .logs import configure_logging, redact_tokens_in_logs, use_log_format_for_sanic
+from .metrics import metrics_blueprint
 from .openapi import configure_openapi
 from .plugins import build_plugin_manager, collect_schemas
 from .request_heads import install_request_head_check
@@ -43,13 +45,14 @@ def create_app(
     `plugins` registers extra plugin objects beside the installed ones (tests use it); `name`
     defaults to a fresh one, so several apps can live in one process.
     """
-    configure_logging()
     if settings is None:
         ensure_development_secrets()
         settings = load_settings()
+    configure_logging(settings.log_format)
     manager = build_plugin_manager(settings, plugins)
 
     app = Sanic(name or f"sanic_chat_{next(_app_numbers)}", dumps=dumps_bytes, loads=loads)
+    use_log_format_for_sanic(settings.log_format)
     redact_tokens_in_logs()
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     app.config.CORS_ORIGINS = ",".join(settings.cors_origins)
@@ -65,12 +68,14 @@ def create_app(
     manager.register_named(RoomHooks(app.ctx.rooms), "sanic_chat.rooms")
 
     install_error_handler(app)
+    install_access_log(app)
     install_security_headers(app)
     install_request_head_check(app)
     configure_openapi(app, title="sanic-chat", version=__version__)
     # PostgreSQL gets its schema from the migrations; the embedded SQLite from the models.
     install_orm(app, settings, collect_schemas(manager))
     app.blueprint(health_blueprint())
+    app.blueprint(metrics_blueprint())
     for blueprints in manager.hook.chat_register_blueprints(app=app, settings=settings):
         for blueprint in blueprints:
             app.blueprint(blueprint)

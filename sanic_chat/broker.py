@@ -13,12 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from typing import Protocol
 from uuid import UUID
 
+from . import metrics
 from .hub import Outgoing
 from .jsoncodec import dumps, loads
 
@@ -49,6 +51,9 @@ class Broker(Protocol):
     async def disconnected(self, user_id: UUID) -> bool:
         """Count a closed connection; True if the user has none left anywhere."""
 
+    async def online_count(self) -> int:
+        """How many users have a connection anywhere."""
+
 
 class LocalBroker:
     """One process: delivery is a function call, presence a counter."""
@@ -58,7 +63,7 @@ class LocalBroker:
         self._connections: Counter[UUID] = Counter()
 
     async def start(self) -> None:
-        pass
+        metrics.broker_connected.set(1)
 
     async def stop(self) -> None:
         pass
@@ -76,6 +81,9 @@ class LocalBroker:
             del self._connections[user_id]
             return True
         return False
+
+    async def online_count(self) -> int:
+        return len(self._connections)
 
 
 class RedisBroker:
@@ -126,6 +134,8 @@ class RedisBroker:
                 "frame": outgoing.frame,
                 "to": list(outgoing.recipients),
                 "cursor": outgoing.cursor,
+                "type": outgoing.kind,
+                "at": time.time(),
             }
         )
         message = f"{self._origin} {self._published} {body}"
@@ -177,6 +187,9 @@ class RedisBroker:
             log.warning("presence not counted (Redis: %s)", exc)
         return False
 
+    async def online_count(self) -> int:
+        return await self._redis.hlen(self._presence_key)
+
     async def _read_forever(self) -> None:
         failures = 0
         while True:
@@ -189,12 +202,16 @@ class RedisBroker:
                         self._last_seen.clear()
                     failures = 0
                     self._subscribed.set()
+                    metrics.broker_connected.set(1)
                     async for message in pubsub.listen():
                         if message["type"] == "message":
                             self._receive(message["data"])
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                metrics.broker_connected.set(0)
+                if not failures:
+                    metrics.broker_reconnects.inc()
                 delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
                 failures += 1
                 log.error("event broker connection lost (%s); retrying in %.2fs", exc, delay)
@@ -211,7 +228,9 @@ class RedisBroker:
                 message["frame"],
                 frozenset(UUID(user_id) for user_id in message["to"]),
                 message["cursor"],
+                message.get("type", "event"),
             )
+            sent_at = message.get("at")
         except (ValueError, KeyError, TypeError):
             log.error("dropping a malformed broker message")
             return
@@ -221,4 +240,6 @@ class RedisBroker:
         self._last_seen[origin] = number
         if last is not None and number != last + 1:
             self._on_lost(f"missed {number - last - 1} events from a worker")
+        if isinstance(sent_at, float):
+            metrics.broker_lag_seconds.observe(max(time.time() - sent_at, 0.0))
         self._deliver(outgoing)

@@ -77,12 +77,18 @@ def _serve(args: argparse.Namespace) -> int:
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
 
+    # Before anything imports prometheus-client: its multi-process mode is chosen on import,
+    # in this process and in each spawned worker (which inherits the variable).
+    from .metrics_directory import remove_run_directory, use_run_directory
+
+    metrics_directory = use_run_directory()
     from .app import create_app
     from .protocol import ChatProtocol
 
     # Generated once here, inherited by every spawned worker through the environment.
     ensure_development_secrets()
     settings = _settings_with(args)
+    configure_logging(settings.log_format)
     if not settings.is_sqlite and not args.no_migrate:
         applied = asyncio.run(_upgrade(settings))
         log.info("migrations applied: %s", ", ".join(applied) or "none pending")
@@ -102,7 +108,10 @@ def _serve(args: argparse.Namespace) -> int:
         backlog=LISTEN_BACKLOG,
         protocol=ChatProtocol,
     )
-    Sanic.serve(primary=app, app_loader=loader)
+    try:
+        Sanic.serve(primary=app, app_loader=loader)
+    finally:
+        remove_run_directory(metrics_directory)
     return 0
 
 

@@ -16,6 +16,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 from sanic import Sanic
 
+from . import metrics
 from .config import ConfigError
 from .errors import BadRequest, ChatError, NotFound, unexpected_error_problem
 from .hub import Connection
@@ -68,7 +69,8 @@ async def read_commands(app: Sanic, connection: Connection) -> None:
             return  # Sanic cancels the read when the connection is torn down
         if raw is None or connection.closing:
             return
-        connection.send(await answer(app, connection, raw))
+        with app.ctx.hub.command_under_way():
+            connection.send(await answer(app, connection, raw))
 
 
 async def answer(app: Sanic, connection: Connection, raw: str | bytes) -> str:
@@ -83,7 +85,11 @@ async def answer(app: Sanic, connection: Connection, raw: str | bytes) -> str:
         if handler is None:
             raise NotFound(f"Unknown command {frame.type!r}.", code="unknown_command")
         context = CommandContext(app, connection.user_id, connection)
-        result = await handler(context, frame.data)
+        started = time.perf_counter()
+        try:
+            result = await handler(context, frame.data)
+        finally:
+            metrics.command_seconds.labels(frame.type).observe(time.perf_counter() - started)
         return _reply("ack", ref, "data", result)
     except ChatError as exc:
         return _reply("error", ref, "error", exc.to_problem())

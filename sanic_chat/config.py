@@ -11,7 +11,7 @@ import hashlib
 import logging
 import os
 import secrets
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -105,6 +105,18 @@ class Settings(BaseSettings):
     # Per worker process: each worker counts its own connections.
     ws_max_connections_per_user: int = Field(20, alias="WS_MAX_CONNECTIONS_PER_USER", ge=1)
 
+    # Operations (docs/operations.md). `/metrics` answers only with this bearer token; unset,
+    # it answers 404.
+    metrics_token: str | None = Field(None, alias="METRICS_TOKEN", min_length=16)
+    # `text` (one readable line per record) or `json` (one JSON object per line).
+    log_format: Literal["text", "json"] = Field("text", alias="LOG_FORMAT")
+    # A JSON `logging.config.dictConfig` file applied in every process instead of our handler.
+    # Read by `logs.configure_logging` from the environment, before settings exist.
+    log_config: str | None = Field(None, alias="LOG_CONFIG")
+    # On SIGTERM a worker waits this long for WebSocket commands under way, then as long again
+    # for in-flight HTTP requests (Sanic's GRACEFUL_SHUTDOWN_TIMEOUT).
+    shutdown_timeout: float = Field(10, alias="SHUTDOWN_TIMEOUT", gt=0, le=600)
+
     _split_lists = field_validator("cors_origins", "plugins_disabled", mode="before")(_comma_list)
 
     @field_validator("database_url")
@@ -121,6 +133,11 @@ class Settings(BaseSettings):
         if value:
             _refuse_weak_secret(value)
         return value
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _token_or_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("redis_url")
     @classmethod

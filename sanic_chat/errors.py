@@ -22,6 +22,8 @@ from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
 from tortoise.exceptions import BaseORMException, DBConnectionError
 
+from .request_ids import request_id
+
 log = logging.getLogger("sanic_chat")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -42,6 +44,11 @@ class Problem(BaseModel):
     code: str = Field(description="Stable machine-readable code, e.g. `not_found`.")
     errors: list[FieldError] | None = Field(
         None, description="Per-field failures, for validation errors."
+    )
+    request_id: str | None = Field(
+        None,
+        alias="requestId",
+        description="The request's id (its `X-Request-ID` response header), on HTTP errors.",
     )
 
 
@@ -221,13 +228,20 @@ _SANIC_CODES = {
 
 
 def _handle(request: Request, exception: Exception) -> HTTPResponse:
+    body, headers = _problem(request, exception)
+    # The id the response header and our log line carry, for a user's report to quote.
+    body["requestId"] = request_id(request)
+    return problem_response(body, headers)
+
+
+def _problem(request: Request, exception: Exception) -> tuple[dict[str, Any], dict[str, str]]:
     if isinstance(exception, ChatError):
-        return problem_response(exception.to_problem(), exception.headers)
+        return exception.to_problem(), exception.headers
     where = f"{request.method} {request.path}"
     if isinstance(exception, SanicException):
         status = exception.status_code
         if status >= 500:
-            return problem_response(*unexpected_error_problem(exception, where))
+            return unexpected_error_problem(exception, where)
         title = str(exception) or "Error"
         code = _SANIC_CODES.get(status, "error")
         if status == 400 and "json" in title.lower():
@@ -235,8 +249,8 @@ def _handle(request: Request, exception: Exception) -> HTTPResponse:
         headers = dict(exception.headers or {})
         if status == 405 and "Allow" not in headers:
             headers["Allow"] = _allowed_methods(request)
-        return problem_response(problem_body(status, title, code), headers)
-    return problem_response(*unexpected_error_problem(exception, where))
+        return problem_body(status, title, code), headers
+    return unexpected_error_problem(exception, where)
 
 
 def _allowed_methods(request: Request) -> str:

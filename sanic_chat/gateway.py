@@ -17,6 +17,7 @@ from uuid import UUID
 from sanic import Request, Sanic
 from sanic_ext import openapi
 
+from . import metrics
 from .awaitables import await_me_maybe
 from .broker import Broker, LocalBroker, RedisBroker
 from .commands import CORE_COMMANDS, CommandHandler, read_commands
@@ -58,11 +59,13 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
     app.config.WEBSOCKET_MAX_SIZE = MAX_FRAME_BYTES
     app.config.WEBSOCKET_PING_INTERVAL = settings.ws_ping_interval
     app.config.WEBSOCKET_PING_TIMEOUT = settings.ws_ping_timeout
+    # In-flight HTTP requests get as long as WebSocket commands to finish on shutdown.
+    app.config.GRACEFUL_SHUTDOWN_TIMEOUT = settings.shutdown_timeout
     app.ctx.hub = Hub()
     app.ctx.commands = {**CORE_COMMANDS, **commands}
 
     async def relay(event: Event) -> None:
-        outgoing = Outgoing(encode_event(event), event.recipients, event.cursor)
+        outgoing = Outgoing(encode_event(event), event.recipients, event.cursor, event.name)
         await app.ctx.broker.publish(outgoing)
 
     app.ctx.events.subscribe(relay)
@@ -82,6 +85,7 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
 
         def rooms_may_be_stale(reason: str) -> None:
             log.warning("room events may have been missed: %s", reason)
+            metrics.resyncs.labels("events_missed").inc()
             hub.tell_everyone(encode_frame("rooms.stale", {"reason": "events_missed"}))
 
         broker: Broker = (
@@ -100,7 +104,11 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
 
     @app.before_server_stop
     async def stop_delivery(app: Sanic) -> None:
-        await app.ctx.hub.close_all(CLOSE_GOING_AWAY, "server shutting down", CLOSE_SECONDS)
+        # Drain (docs/operations.md): commands under way answer, then sockets close with 1001;
+        # Sanic then stops listening and gives HTTP requests the same time.
+        await app.ctx.hub.drain(
+            CLOSE_GOING_AWAY, "server shutting down", settings.shutdown_timeout, CLOSE_SECONDS
+        )
         await app.ctx.stream.stop()
         await app.ctx.broker.stop()
 
@@ -141,6 +149,9 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
 async def websocket(request: Request, ws: Any) -> None:
     app = request.app
     settings = app.ctx.settings
+    if app.ctx.hub.draining:
+        await ws.close(CLOSE_GOING_AWAY, "server shutting down")
+        return
     try:
         # The token came with the headers; what is left is the server's own lookup, which must
         # not keep a socket open indefinitely when the database is slow.
@@ -175,6 +186,7 @@ async def websocket(request: Request, ws: Any) -> None:
         await ws.close(CLOSE_TOO_MANY_CONNECTIONS, f"at most {limit} connections per user")
         return
     if since is not None:
+        metrics.resumes.inc()
         connection.hold_live_events()
     # From here on, live events for this user reach the connection (or its hold).
     app.ctx.hub.attach(connection)

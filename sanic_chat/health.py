@@ -1,7 +1,10 @@
-"""`GET /api/health`: can this worker serve, i.e. reach its database (and Redis, when set)?
+"""Liveness and readiness of one worker.
 
-Load balancers and the fault drills read it as readiness: 503 while a dependency is down. The
-answer names what is down, never an exception class.
+`GET /api/health` (liveness): the worker's event loop answers; nothing else is checked, so an
+orchestrator does not restart a worker for its database's outage. `GET /api/health/ready`
+(readiness): 503 while the database or (when set) Redis does not answer, or while the worker
+drains on shutdown; load balancers route by it. The answer names what is down, never an
+exception class.
 """
 
 from __future__ import annotations
@@ -24,10 +27,18 @@ log = logging.getLogger("sanic_chat.health")
 CHECK_SECONDS = 2.0
 
 
+class Alive(BaseModel):
+    status: str = Field(description="Always `ok`.")
+
+
 class Health(BaseModel):
     status: str
     database: str
     redis: str | None = Field(None, description="Present when REDIS_URL is set.")
+
+
+class Draining(Unavailable):
+    code, title = "draining", "Shutting down"
 
 
 def health_blueprint() -> Blueprint:
@@ -52,9 +63,18 @@ def health_blueprint() -> Blueprint:
             await app.ctx.health_redis.aclose()
 
     @bp.get("/", strict_slashes=False)
+    @openapi.definition(summary="Liveness: the worker answers", tag="health")
+    @responds(200, Alive, "The worker's event loop answers")
+    async def alive(request: Request):
+        return json({"status": "ok"})
+
+    @bp.get("/ready")
     @openapi.definition(summary="Readiness: the database and Redis answer", tag="health")
     @responds(200, Health, "The worker, its database and Redis (when set) answer", errors=[503])
-    async def health(request: Request):
+    async def ready(request: Request):
+        hub = getattr(request.app.ctx, "hub", None)
+        if hub is not None and hub.draining:
+            raise Draining("This worker is shutting down; use another.")
         database = await _check("database", _ping_database())
         body = {"status": "ok", "database": database}
         client = getattr(request.app.ctx, "health_redis", None)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -22,6 +23,7 @@ from uuid import UUID
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
+from . import metrics
 from .events import Event
 from .jsoncodec import dumps
 from .protocol import write_now
@@ -66,6 +68,8 @@ class Outgoing:
     frame: str
     recipients: frozenset[UUID]
     cursor: int | None = None
+    # The event's type, for the metrics only.
+    kind: str = "event"
     wire: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -217,6 +221,8 @@ class Connection:
         if self.closing:
             return
         self.closing = True
+        if code == CLOSE_TOO_SLOW:
+            metrics.slow_client_disconnects.inc()
         self._drop_queue()
         loop = asyncio.get_running_loop()
         task = loop.create_task(self.ws.close(code, reason))
@@ -241,6 +247,11 @@ class Hub:
         self._by_user: dict[UUID, set[Connection]] = {}
         self._empty = asyncio.Event()
         self._empty.set()
+        # Set when the worker stops: no new connections, and readiness answers 503.
+        self.draining = False
+        self._commands_under_way = 0
+        self._no_commands = asyncio.Event()
+        self._no_commands.set()
         self._observers: list[Callable[[Outgoing], None]] = []
 
     def observe(self, observer: Callable[[Outgoing], None]) -> None:
@@ -255,6 +266,7 @@ class Hub:
     def attach(self, connection: Connection) -> None:
         self._by_user.setdefault(connection.user_id, set()).add(connection)
         self._empty.clear()
+        metrics.open_connections.inc()
 
     def connection_count(self, user_id: UUID) -> int:
         return len(self._by_user.get(user_id, ()))
@@ -263,7 +275,10 @@ class Hub:
         connections = self._by_user.get(connection.user_id)
         if connections is None:
             return
+        if connection not in connections:
+            return
         connections.discard(connection)
+        metrics.open_connections.dec()
         if not connections:
             del self._by_user[connection.user_id]
             if not self._by_user:
@@ -271,9 +286,13 @@ class Hub:
 
     def deliver(self, outgoing: Outgoing) -> None:
         """Offer `outgoing` to every local connection of its recipients."""
+        started = time.perf_counter()
+        sockets = 0
         for user_id in outgoing.recipients:
             for connection in self._by_user.get(user_id, ()):
                 connection.offer(outgoing)
+                sockets += 1
+        metrics.count_fanout(outgoing.kind, sockets, time.perf_counter() - started)
         for observer in self._observers:
             try:
                 observer(outgoing)
@@ -287,6 +306,26 @@ class Hub:
         """Queue `frame` on every connection of this worker."""
         for connection in self.connections():
             connection.send(frame)
+
+    @contextlib.contextmanager
+    def command_under_way(self) -> Iterator[None]:
+        """Mark a WebSocket command as running, so a drain lets it finish."""
+        self._commands_under_way += 1
+        self._no_commands.clear()
+        try:
+            yield
+        finally:
+            self._commands_under_way -= 1
+            if not self._commands_under_way:
+                self._no_commands.set()
+
+    async def drain(self, code: int, reason: str, timeout: float, close_timeout: float) -> None:
+        """Stop taking connections, let the commands under way answer (up to `timeout`), then
+        close every connection with `code` (waiting up to `close_timeout`)."""
+        self.draining = True
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._no_commands.wait(), timeout)
+        await self.close_all(code, reason, close_timeout)
 
     async def close_all(self, code: int, reason: str, timeout: float) -> None:
         """Close every connection with `code`, waiting up to `timeout` for them to go."""

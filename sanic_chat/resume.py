@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sanic import Sanic
 
+from . import metrics
 from .awaitables import await_all
 from .hub import Connection, encode_event, encode_frame
 
@@ -25,6 +26,7 @@ async def replay(app: Sanic, connection: Connection, since: int) -> None:
     events.sort(key=lambda event: event.cursor or 0)
     if len(events) > limit:
         # Too much to replay: say so, and let the client reload through REST.
+        metrics.resyncs.labels("gap_too_large").inc()
         connection.send(encode_frame("resync", {"reason": "gap_too_large"}))
         connection.release_live_events(None)
         return

@@ -72,6 +72,9 @@ def live_server(
             cwd=cwd,
             stdout=log_file,
             stderr=subprocess.STDOUT,
+            # A session of its own: Sanic answers a second stop signal by killing its workers'
+            # process group, which would otherwise be the test run's.
+            start_new_session=True,
         )
     server = LiveServer(port, process, log_path)
     try:
@@ -103,7 +106,7 @@ def _wait_healthy(server: LiveServer, workers: int) -> None:
             time.sleep(0.2)
             continue
         try:
-            if httpx.get(f"{server.http}/api/health", timeout=1).status_code == 200:
+            if httpx.get(f"{server.http}/api/health/ready", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

@@ -1,4 +1,4 @@
-"""The Dockerfile and .dockerignore, checked without a Docker engine.
+"""The Dockerfile, .dockerignore and docker-compose.yml, checked without a Docker engine.
 
 The stages, the layer order that keeps dependency installs cached, the user and the health check
 are read with dockerfile-parse; the build context is worked out from .dockerignore with Docker's
@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import yaml
 from dockerfile_parse import DockerfileParser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,8 +65,18 @@ def test_runtime_runs_as_a_non_root_user_with_a_health_check() -> None:
     assert _index(runtime, "RUN", f"useradd --create-home --uid 10001 {users[-1]}") < _index(
         runtime, "USER", users[-1]
     )
-    assert "/api/health" in runtime[_index(runtime, "HEALTHCHECK", "CMD")]["value"]
+    # Liveness: a database outage must not mark the container for a restart.
+    probe = runtime[_index(runtime, "HEALTHCHECK", "CMD")]["value"]
+    assert "/api/health'" in probe and "/ready" not in probe
     assert runtime[-1]["instruction"] == "CMD"
+
+
+def test_compose_routes_by_readiness_and_waits_out_the_drain() -> None:
+    app = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["app"]
+    assert "/api/health/ready" in " ".join(app["healthcheck"]["test"])
+    # docs/operations.md: a worker is gone within 2 x SHUTDOWN_TIMEOUT (10 s) + 7 s.
+    assert int(app["stop_grace_period"].removesuffix("s")) > 2 * 10 + 7
+    assert _index(_stages()["runtime"], "STOPSIGNAL", "SIGTERM") >= 0
 
 
 def _pattern(rule: str) -> re.Pattern[str]:

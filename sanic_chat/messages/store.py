@@ -15,6 +15,7 @@ from sanic import Sanic
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.exceptions import IntegrityError
 
+from .. import metrics
 from ..awaitables import await_all, await_me_maybe
 from ..batches import Batcher
 from ..errors import Conflict, Forbidden
@@ -60,7 +61,9 @@ class MessageStore:
         self.membership = RoomMembership(self.model, self._members_sql, kind.missing_room)
         self.history = MessageHistory(kind, self.views, self.membership)
         self._send_statement: str | None = None  # see `_send_sql`
-        self._sends: Batcher[Stamped, Inserted] = Batcher(self._insert_batch)
+        self._sends: Batcher[Stamped, Inserted] = Batcher(
+            self._insert_batch, waited=metrics.order_wait_seconds.observe
+        )
         self._authors = AuthorCache(self.model)
         app.ctx.changes.register(self.history)
 
@@ -143,7 +146,8 @@ class MessageStore:
         ]
         try:
             # execute_query would drop the RETURNING rows of an INSERT; this fetches them.
-            rows = await connection.execute_query_dict(self._send_sql(), columns)
+            with metrics.timed_statement("message_send"):
+                rows = await connection.execute_query_dict(self._send_sql(), columns)
         except IntegrityError as exc:
             # The statement was refused whole, so nothing of it is stored: a room deleted since
             # its members were read. One draft's room must not fail the others' sends.

@@ -63,11 +63,11 @@ async def test_unexpected_errors_are_a_bare_500(client):
     problem = assert_problem(response, 500, "internal_error")
     assert "hunter2" not in response.text
     assert "Traceback" not in response.text
-    assert set(problem) == {"type", "title", "status", "code"}
+    assert set(problem) == {"type", "title", "status", "code", "requestId"}
 
 
 async def test_health_checks_the_database(client):
-    _, response = await client.get("/api/health")
+    _, response = await client.get("/api/health/ready")
     assert response.status == 200
     assert response.json == {"status": "ok", "database": "ok"}
 
@@ -76,10 +76,14 @@ async def test_health_is_503_when_the_database_is_gone():
     settings = load_settings(
         DATABASE_URL="postgresql://postgres@127.0.0.1:1/nowhere", **TEST_SETTINGS
     )
-    _, response = await create_app(settings).asgi_client.get("/api/health")
+    app = create_app(settings)
+    _, response = await app.asgi_client.get("/api/health/ready")
     problem = assert_problem(response, 503, "database_unavailable")
     assert problem["detail"] == "Not answering: database; retry shortly."  # no exception class
     assert response.headers["retry-after"] == "5"
+    # Liveness asks nothing of the database: the worker itself answers.
+    _, response = await app.asgi_client.get("/api/health")
+    assert (response.status, response.json) == (200, {"status": "ok"})
 
 
 async def test_docs_redirect_and_are_served_without_a_cdn(client):

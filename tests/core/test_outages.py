@@ -58,7 +58,7 @@ def assert_database_unavailable(response: httpx.Response) -> None:
 async def until_healthy(http: httpx.AsyncClient) -> dict:
     deadline = time.monotonic() + RECOVERY_SECONDS
     while True:
-        response = await http.get("/api/health")
+        response = await http.get("/api/health/ready")
         if response.status_code == 200 or time.monotonic() > deadline:
             assert response.status_code == 200, response.text
             return response.json()
@@ -66,7 +66,7 @@ async def until_healthy(http: httpx.AsyncClient) -> dict:
 
 
 async def test_health_reports_the_database_and_redis(http):
-    response = await http.get("/api/health")
+    response = await http.get("/api/health/ready")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
 
@@ -88,7 +88,7 @@ async def test_a_stopped_database_is_503_over_rest_and_websocket(server, http, m
         assert reply["type"] == "error"
         assert (reply["error"]["status"], reply["error"]["code"]) == (503, "database_unavailable")
 
-        response = await http.get("/api/health")
+        response = await http.get("/api/health/ready")
         assert_database_unavailable(response)
         assert "database" in response.json()["detail"]
         assert "Error" not in response.text  # names what is down, not an exception class
@@ -160,7 +160,7 @@ async def test_backends_terminated_mid_query_are_503(server, http, outage_databa
 async def test_a_stopped_redis_is_503_on_health_until_it_returns(http, module_redis):
     module_redis.stop()
     try:
-        response = await http.get("/api/health")
+        response = await http.get("/api/health/ready")
         problem = assert_problem(response, 503, "redis_unavailable")
         assert problem["detail"] == "Not answering: redis; retry shortly."
         assert int(response.headers["retry-after"]) > 0

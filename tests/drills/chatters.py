@@ -62,12 +62,12 @@ def alive(servers: list[LiveServer]) -> list[LiveServer]:
 
 
 async def watch_health(servers: list[LiveServer], seen: Observations) -> None:
-    """Poll every server's `/api/health` twice a second, counting the answers by phase."""
+    """Poll every server's `/api/health/ready` twice a second, counting the answers by phase."""
     async with httpx.AsyncClient(timeout=2) as http:
         while True:
             for server in servers:
                 try:
-                    status = (await http.get(f"{server.http}/api/health")).status_code
+                    status = (await http.get(f"{server.http}/api/health/ready")).status_code
                 except httpx.HTTPError:
                     status = "no answer"
                 seen.health[seen.phase, status] += 1

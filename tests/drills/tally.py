@@ -112,7 +112,7 @@ class Report:
                 f"{chatter.resyncs:>9}{chatter.reconnects:>12}"
             )
         for title, counts in (
-            ("/api/health", self.seen.health),
+            ("/api/health/ready", self.seen.health),
             ("REST sends", self.seen.rest),
             ("WebSocket error frames", self.seen.ws_errors),
             ("WebSocket closes", self.seen.closes),

@@ -100,7 +100,7 @@ FAULTS: dict[str, Fault] = {
 }
 
 
-# Drills during which readiness must report the outage (503 from /api/health).
+# Drills during which readiness must report the outage (503 from /api/health/ready).
 OUTAGES = {"redis down 10s", "postgresql down 10s"}
 
 
@@ -123,7 +123,7 @@ async def test_fault_drill(name, module_postgres, module_redis, tmp_path, capsys
             report = await run_drill(name, cluster, FAULTS[name])
             failures = report.failures()
             if name in OUTAGES and not report.seen.health["fault", 503]:
-                failures.append("/api/health never answered 503 during the outage")
+                failures.append("/api/health/ready never answered 503 during the outage")
             with capsys.disabled():
                 print("\n" + "\n".join([report.table(), *failures]))
             assert not failures, "\n".join([report.table(), *failures])
