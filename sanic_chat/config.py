@@ -26,8 +26,9 @@ GENERATED_SECRETS = ("JWT_ACCESS_SECRET", "REFRESH_TOKEN_SECRET")
 # A random secret of 32 characters or more uses far more distinct characters than this (even a
 # hexadecimal one uses ~14 of its 16); fewer means a pattern a person typed.
 MIN_SECRET_DISTINCT_CHARACTERS = 8
-# Placeholders this project has published (docker-compose.yml, README, docs): anyone can sign tokens
-# with them. A test reads the repository's files and checks every value they show is refused.
+# Placeholders this project has published (docker-compose.yml, README, docs): anyone can sign
+# tokens with them. A test reads the repository's files and checks every value they show is
+# refused.
 PUBLISHED_SECRETS = frozenset(
     {
         "change-me-access-secret",

@@ -1,6 +1,6 @@
 """The WebSocket endpoint `/ws`: handshake, resume, commands, and the hub's life cycle.
 
-Protocol (see README, "WebSocket"): server frames are `{"type", "data", "cursor"?}`; client
+Protocol (see docs/websocket.md): server frames are `{"type", "data", "cursor"?}`; client
 commands are `{"type", "ref", "data"}`, answered by `ack` or `error` with the same `ref`.
 """
 

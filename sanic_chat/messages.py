@@ -283,7 +283,7 @@ def page_statement(
     The room's rows are written as a range of (room, id) pairs rather than `room = $1`: with the
     room a constant, a generic plan (which a prepared statement gets after a few runs) may walk
     the primary key backwards and filter by room, through every newer message of every other
-    room (README, Performance). Only the (room, id) index serves the range, in the page's
+    room (docs/performance.md). Only the (room, id) index serves the range, in the page's
     order, reading no more than the page.
 
     The page is limited before its authors are named: a join under the `LIMIT` left the planner
@@ -291,7 +291,7 @@ def page_statement(
     author's name is one primary-key lookup per row of the page.
     The inner limit is a constant, the largest page: a generic plan takes `LIMIT $3` for a tenth
     of the rows it expects in the range, and for that many a bitmap scan of the whole range and
-    a sort looked cheaper than reading the index in order (README, Performance). The outer
+    a sort looked cheaper than reading the index in order (docs/performance.md). The outer
     `LIMIT` still stops the scan after the rows asked for.
     """
     members = members_sql.format(room=f"{mark}1")
@@ -839,7 +839,7 @@ class MemberSets:
     """The sets of members the send statement returns, each built once while it stays the same.
 
     A room's members rarely change, but every send reads them: building a set of fresh UUIDs
-    from the rows cost ~50 µs for a room of 50, a fifth of the worker's time per message. The
+    from the rows took a large share of the worker's time per message (docs/performance.md). The
     statement returns them as one text instead, and the text is the key, so a set is never
     stale: a changed membership is a new text. Bounded by the member ids held; the least
     recently used sets go first.
