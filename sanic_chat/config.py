@@ -26,8 +26,9 @@ GENERATED_SECRETS = ("JWT_ACCESS_SECRET", "REFRESH_TOKEN_SECRET")
 # A random secret of 32 characters or more uses far more distinct characters than this (even a
 # hexadecimal one uses ~14 of its 16); fewer means a pattern a person typed.
 MIN_SECRET_DISTINCT_CHARACTERS = 8
-# Placeholders this project has published (docker-compose.yml, README): anyone can sign tokens
-# with them. A test reads the repository's files and checks every value they show is refused.
+# Placeholders this project has published (docker-compose.yml, README, docs): anyone can sign
+# tokens with them. A test reads the repository's files and checks every value they show is
+# refused.
 PUBLISHED_SECRETS = frozenset(
     {
         "change-me-access-secret",
@@ -57,53 +58,183 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
     )
 
-    port: int = Field(3000, alias="PORT", ge=1, le=65535)
-    host: str = Field("0.0.0.0", alias="HOST")
-    workers: int = Field(1, alias="WORKERS", ge=1, le=256)
-    database_url: str = Field(DEFAULT_DATABASE_URL, alias="DATABASE_URL")
-    database_pool_max: int = Field(10, alias="DATABASE_POOL_MAX", ge=1, le=1000)
-    redis_url: str | None = Field(None, alias="REDIS_URL")
-
-    jwt_access_secret: str = Field("", alias="JWT_ACCESS_SECRET")
-    jwt_access_expires_in: int = Field(3600, alias="JWT_ACCESS_EXPIRES_IN", gt=0)
-    refresh_token_secret: str = Field("", alias="REFRESH_TOKEN_SECRET")
-    jwt_refresh_expires_in: int = Field(604800, alias="JWT_REFRESH_EXPIRES_IN", gt=0)
-    cookie_secure: bool = Field(False, alias="COOKIE_SECURE")
-
-    # Argon2id cost. The defaults are argon2-cffi's recommended ones (~200 ms of CPU per hash
-    # here); tests lower them, production should not.
-    argon2_time_cost: int = Field(3, alias="ARGON2_TIME_COST", ge=1)
-    argon2_memory_cost: int = Field(65536, alias="ARGON2_MEMORY_COST", ge=8)
-
-    # Failed sign-ins allowed (README, "Sign-in limits"): per account and client address in
-    # the window (tight: one place guessing); per account from every address in the slower,
-    # larger account window (a guesser spread over many addresses); per client address over
-    # every account in the first window (one place spraying accounts).
-    login_max_failures: int = Field(5, alias="LOGIN_MAX_FAILURES", ge=1)
-    login_failure_window: int = Field(300, alias="LOGIN_FAILURE_WINDOW", ge=1)
-    login_account_max_failures: int = Field(50, alias="LOGIN_ACCOUNT_MAX_FAILURES", ge=1)
-    login_account_failure_window: int = Field(3600, alias="LOGIN_ACCOUNT_FAILURE_WINDOW", ge=1)
-    login_address_max_failures: int = Field(50, alias="LOGIN_ADDRESS_MAX_FAILURES", ge=1)
-
-    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="CORS_ORIGINS")
-    plugins_disabled: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, alias="PLUGINS_DISABLED"
+    # Each description is the variable's documentation: docs/configuration.md is generated from
+    # them (docs/generate.py), and a test keeps the page and the model in step.
+    port: int = Field(3000, alias="PORT", ge=1, le=65535, description="HTTP and WebSocket port.")
+    host: str = Field("0.0.0.0", alias="HOST", description="Address to bind.")
+    workers: int = Field(
+        1,
+        alias="WORKERS",
+        ge=1,
+        le=256,
+        description="Worker processes. More than one needs `REDIS_URL` and PostgreSQL.",
     )
-    # A resuming client missing more message changes than this is told to reload via REST.
-    resume_max_events: int = Field(2000, alias="RESUME_MAX_EVENTS", ge=1, le=100_000)
-    trace_plugins: bool = Field(False, alias="TRACE_PLUGINS")
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        alias="DATABASE_URL",
+        description="`postgresql://user:pass@host:5432/db` (or `postgres://`) in production; "
+        "`sqlite://path` for the embedded default.",
+    )
+    database_pool_max: int = Field(
+        10,
+        alias="DATABASE_POOL_MAX",
+        ge=1,
+        le=1000,
+        description="PostgreSQL connections per worker.",
+    )
+    redis_url: str | None = Field(
+        None,
+        alias="REDIS_URL",
+        description="Redis (`redis://`, `rediss://` or `unix://`) for fan-out across workers "
+        "and hosts, presence, and sign-in limits shared by every worker.",
+    )
 
-    # What one client may hold (README, "Configuration"). Timeouts are in seconds.
-    # To send a request's headers (from the connection opening, for its first request); also
-    # bounds the WebSocket's token check.
-    handshake_timeout: float = Field(10, alias="HANDSHAKE_TIMEOUT", gt=0, le=3600)
-    # How long written bytes may sit unread in a full socket, and a close frame go unanswered.
-    write_timeout: float = Field(20, alias="WRITE_TIMEOUT", gt=0, le=3600)
-    ws_ping_interval: float = Field(20, alias="WS_PING_INTERVAL", gt=0, le=3600)
-    ws_ping_timeout: float = Field(20, alias="WS_PING_TIMEOUT", gt=0, le=3600)
-    ws_send_queue_bytes: int = Field(1024 * 1024, alias="WS_SEND_QUEUE_BYTES", ge=64 * 1024)
-    # Per worker process: each worker counts its own connections.
-    ws_max_connections_per_user: int = Field(20, alias="WS_MAX_CONNECTIONS_PER_USER", ge=1)
+    jwt_access_secret: str = Field(
+        "",
+        alias="JWT_ACCESS_SECRET",
+        description="HS256 secret of access tokens: at least 32 bytes of random. A placeholder "
+        "published with the project, whitespace, a repeated pattern or fewer than 8 distinct "
+        "characters is refused at start. Generated per run when unset (development only).",
+    )
+    jwt_access_expires_in: int = Field(
+        3600, alias="JWT_ACCESS_EXPIRES_IN", gt=0, description="Access token lifetime, seconds."
+    )
+    refresh_token_secret: str = Field(
+        "",
+        alias="REFRESH_TOKEN_SECRET",
+        description="HS256 secret of refresh tokens: the same rules, and not the access secret. "
+        "Generated per run when unset (development only).",
+    )
+    jwt_refresh_expires_in: int = Field(
+        604800, alias="JWT_REFRESH_EXPIRES_IN", gt=0, description="Refresh token lifetime, seconds."
+    )
+    cookie_secure: bool = Field(
+        False,
+        alias="COOKIE_SECURE",
+        description="Mark the refresh-token cookie `Secure`; set `true` behind TLS.",
+    )
+
+    # Argon2id cost: the defaults are argon2-cffi's recommended ones.
+    argon2_time_cost: int = Field(
+        3,
+        alias="ARGON2_TIME_COST",
+        ge=1,
+        description="Argon2id passes per password hash. Lower only in tests.",
+    )
+    argon2_memory_cost: int = Field(
+        65536,
+        alias="ARGON2_MEMORY_COST",
+        ge=8,
+        description="Argon2id memory per password hash, KiB. Lower only in tests.",
+    )
+
+    # Failed sign-ins allowed (docs/configuration.md, "Sign-in limits"): per account and client
+    # address in the window (tight: one place guessing); per account from every address in the
+    # slower, larger account window (a guesser spread over many addresses); per client address
+    # over every account in the first window (one place spraying accounts).
+    login_max_failures: int = Field(
+        5,
+        alias="LOGIN_MAX_FAILURES",
+        ge=1,
+        description="Failed sign-ins per account and client address in `LOGIN_FAILURE_WINDOW` "
+        "before `429`.",
+    )
+    login_failure_window: int = Field(
+        300,
+        alias="LOGIN_FAILURE_WINDOW",
+        ge=1,
+        description="Window of the per-address limits, seconds.",
+    )
+    login_account_max_failures: int = Field(
+        50,
+        alias="LOGIN_ACCOUNT_MAX_FAILURES",
+        ge=1,
+        description="Failed sign-ins per account from all addresses together, in "
+        "`LOGIN_ACCOUNT_FAILURE_WINDOW`.",
+    )
+    login_account_failure_window: int = Field(
+        3600,
+        alias="LOGIN_ACCOUNT_FAILURE_WINDOW",
+        ge=1,
+        description="Window of the per-account limit, seconds.",
+    )
+    login_address_max_failures: int = Field(
+        50,
+        alias="LOGIN_ADDRESS_MAX_FAILURES",
+        ge=1,
+        description="Failed sign-ins per client address over all accounts, in "
+        "`LOGIN_FAILURE_WINDOW`.",
+    )
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        alias="CORS_ORIGINS",
+        description="Comma-separated allowed origins, or `*`. Empty: no CORS.",
+    )
+    plugins_disabled: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        alias="PLUGINS_DISABLED",
+        description="Comma-separated plugin names not to load (`auth` and `user` are essential).",
+    )
+    resume_max_events: int = Field(
+        2000,
+        alias="RESUME_MAX_EVENTS",
+        ge=1,
+        le=100_000,
+        description="Most missed message changes a `?since=` resume replays; past that the "
+        "client gets a `resync` frame and reloads through REST.",
+    )
+    trace_plugins: bool = Field(
+        False, alias="TRACE_PLUGINS", description="Log every plugin hook call."
+    )
+
+    # What one client may hold. Timeouts are in seconds.
+    handshake_timeout: float = Field(
+        10,
+        alias="HANDSHAKE_TIMEOUT",
+        gt=0,
+        le=3600,
+        description="Seconds a client has to send a request's headers (WebSocket upgrades "
+        "included), counted from the connection opening for its first request and from the "
+        "first byte for later ones; also bounds a WebSocket's token check.",
+    )
+    write_timeout: float = Field(
+        20,
+        alias="WRITE_TIMEOUT",
+        gt=0,
+        le=3600,
+        description="Seconds a client may leave the server's writes unread (its socket full) "
+        "before its connection is aborted; also how long a closed WebSocket has to answer the "
+        "close.",
+    )
+    ws_ping_interval: float = Field(
+        20,
+        alias="WS_PING_INTERVAL",
+        gt=0,
+        le=3600,
+        description="Seconds between WebSocket keep-alive pings.",
+    )
+    ws_ping_timeout: float = Field(
+        20,
+        alias="WS_PING_TIMEOUT",
+        gt=0,
+        le=3600,
+        description="Seconds a WebSocket peer has to answer a ping before it is dropped.",
+    )
+    ws_send_queue_bytes: int = Field(
+        1024 * 1024,
+        alias="WS_SEND_QUEUE_BYTES",
+        ge=64 * 1024,
+        description="Most bytes (and at most 1,024 frames) queued for one WebSocket; past that "
+        "it is closed with `4429`, and its commands are not read while answers wait.",
+    )
+    ws_max_connections_per_user: int = Field(
+        20,
+        alias="WS_MAX_CONNECTIONS_PER_USER",
+        ge=1,
+        description="Open WebSockets per user **per worker process**; the next one is closed "
+        "with `4409`.",
+    )
 
     # Operations (docs/operations.md). `/metrics` answers only with this bearer token; unset,
     # it answers 404.

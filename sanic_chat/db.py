@@ -39,9 +39,10 @@ async def release_quietly(connection: Any) -> None:
     """Return a connection to the pool as it is.
 
     asyncpg's default reset (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL) costs a round
-    trip on every release, a third of the database time of a message send. This service keeps
-    no session state: it never SETs, LISTENs, opens cursors outside transactions or takes
-    session-level locks, and asyncpg still rolls back any open transaction before calling this.
+    trip on every release, a large share of a message send's database time
+    (docs/performance.md). This service keeps no session state: it never SETs, LISTENs, opens
+    cursors outside transactions or takes session-level locks, and asyncpg still rolls back any
+    open transaction before calling this.
     """
 
 

@@ -3,7 +3,7 @@
 What a connection does once open lives beside it: `resume` (the `?since=` replay),
 `commands` (reading and answering commands), `presence` (online and offline).
 
-Protocol (see README, "WebSocket"): server frames are `{"type", "data", "cursor"?}`; client
+Protocol (see docs/websocket.md): server frames are `{"type", "data", "cursor"?}`; client
 commands are `{"type", "ref", "data"}`, answered by `ack` or `error` with the same `ref`.
 """
 

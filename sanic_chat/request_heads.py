@@ -14,7 +14,7 @@ from sanic import Sanic
 
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 # Every line after the request line: a token, a colon, then anything but control characters
-# (tab allowed). One expression over the whole head: a third of the time of a loop over lines.
+# (tab allowed). One expression over the whole head: faster than a loop over lines.
 _FIELD_LINES = re.compile(rb"(?:\r\n" + _TOKEN + rb":[^\x00-\x08\x0a-\x1f\x7f]*)*")
 
 

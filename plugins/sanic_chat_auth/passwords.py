@@ -1,7 +1,7 @@
 """Argon2id password hashing, kept off the event loop.
 
-One hash or verify costs ~200 ms of CPU at the default parameters; run inline it would stall
-every request and socket on the worker for that long.
+One hash or verify costs a long stretch of CPU at the default parameters (docs/performance.md
+has a figure); run inline it would stall every request and socket on the worker for that long.
 """
 
 from __future__ import annotations

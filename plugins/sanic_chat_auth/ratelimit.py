@@ -49,7 +49,7 @@ class Attempt:
 
 
 class LoginLimits:
-    """Which windows a sign-in counts in (README, "Sign-in limits").
+    """Which windows a sign-in counts in (docs/configuration.md, "Sign-in limits").
 
     - per account and client address: tight, so one place cannot guess for long, yet a guesser
       elsewhere does not lock the account's owner out;

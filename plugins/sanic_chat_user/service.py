@@ -48,8 +48,8 @@ async def search_users(prefix: str, limit: int) -> list[dict[str, Any]]:
     its last character incremented, the prefix itself first. An index on `username COLLATE "C"`
     serves that range in that order, so a search reads as many index entries as it returns.
     (`LIKE $1` cannot: in a prepared statement's generic plan the prefix is unknown, and
-    PostgreSQL walked the whole username index for prefixes late in the alphabet, 40-60 ms at
-    100,000 users.)
+    PostgreSQL walked the whole username index for prefixes late in the alphabet; see
+    docs/performance.md.)
     """
     if not re.fullmatch(USERNAME_PATTERN, prefix):
         return []  # no username holds such a character (and the range below needs ASCII)

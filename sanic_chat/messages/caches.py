@@ -48,7 +48,7 @@ class MemberSets:
     """The sets of members the send statement returns, each built once while it stays the same.
 
     A room's members rarely change, but every send reads them: building a set of fresh UUIDs
-    from the rows cost ~50 µs for a room of 50, a fifth of the worker's time per message. The
+    from the rows took a large share of the worker's time per message (docs/performance.md). The
     statement returns them as one text instead, and the text is the key, so a set is never
     stale: a changed membership is a new text. Bounded by the member ids held; the least
     recently used sets go first.

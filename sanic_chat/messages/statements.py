@@ -1,6 +1,6 @@
 """The two statements the hot paths run, as text: storing a batch of sends and reading a page.
 
-Both are measured (README, Performance; `bench/send.py`, `bench/history.py`) and their plans
+Both are measured (docs/performance.md; `bench/send.py`, `bench/history.py`) and their plans
 pinned (`tests/plugins/group/test_history_plans.py`): change them only with new figures.
 """
 
@@ -86,7 +86,7 @@ def page_statement(
     The room's rows are written as a range of (room, id) pairs rather than `room = $1`: with the
     room a constant, a generic plan (which a prepared statement gets after a few runs) may walk
     the primary key backwards and filter by room, through every newer message of every other
-    room (README, Performance). Only the (room, id) index serves the range, in the page's
+    room (docs/performance.md). Only the (room, id) index serves the range, in the page's
     order, reading no more than the page.
 
     The page is limited before its authors are named: a join under the `LIMIT` left the planner
@@ -94,7 +94,7 @@ def page_statement(
     author's name is one primary-key lookup per row of the page.
     The inner limit is a constant, the largest page: a generic plan takes `LIMIT $3` for a tenth
     of the rows it expects in the range, and for that many a bitmap scan of the whole range and
-    a sort looked cheaper than reading the index in order (README, Performance). The outer
+    a sort looked cheaper than reading the index in order (docs/performance.md). The outer
     `LIMIT` still stops the scan after the rows asked for.
     """
     members = members_sql.format(room=f"{mark}1")

@@ -1,4 +1,4 @@
-"""Chat users under load, behaving as the README tells a client to.
+"""Chat users under load, behaving as docs/websocket.md tells a client to.
 
 Each `Chatter` is one user with one device. It sends with a fresh `clientId` and resends the
 same one (over WebSocket or REST, to either server) until a send is acknowledged; it keeps the
