@@ -236,17 +236,34 @@ class Settings(BaseSettings):
         "with `4409`.",
     )
 
-    # Operations (docs/operations.md). `/metrics` answers only with this bearer token; unset,
-    # it answers 404.
-    metrics_token: str | None = Field(None, alias="METRICS_TOKEN", min_length=16)
-    # `text` (one readable line per record) or `json` (one JSON object per line).
-    log_format: Literal["text", "json"] = Field("text", alias="LOG_FORMAT")
-    # A JSON `logging.config.dictConfig` file applied in every process instead of our handler.
+    # Operations (docs/operations.md).
+    metrics_token: str | None = Field(
+        None,
+        alias="METRICS_TOKEN",
+        min_length=16,
+        description="Bearer token `/metrics` answers to (at least 16 characters); unset, "
+        "`/metrics` answers 404.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        alias="LOG_FORMAT",
+        description="`text` (one readable line per record) or `json` (one JSON object per line).",
+    )
     # Read by `logs.configure_logging` from the environment, before settings exist.
-    log_config: str | None = Field(None, alias="LOG_CONFIG")
-    # On SIGTERM a worker waits this long for WebSocket commands under way, then as long again
-    # for in-flight HTTP requests (Sanic's GRACEFUL_SHUTDOWN_TIMEOUT).
-    shutdown_timeout: float = Field(10, alias="SHUTDOWN_TIMEOUT", gt=0, le=600)
+    log_config: str | None = Field(
+        None,
+        alias="LOG_CONFIG",
+        description="A JSON `logging.config.dictConfig` file applied in every process instead "
+        "of the service's own handler.",
+    )
+    shutdown_timeout: float = Field(
+        10,
+        alias="SHUTDOWN_TIMEOUT",
+        gt=0,
+        le=600,
+        description="Seconds a stopping worker waits for WebSocket commands under way, then as "
+        "long again for in-flight HTTP requests.",
+    )
 
     _split_lists = field_validator("cors_origins", "plugins_disabled", mode="before")(_comma_list)
 
