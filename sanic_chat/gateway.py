@@ -73,6 +73,9 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
     @app.before_server_start
     async def start_delivery(app: Sanic) -> None:
         hub: Hub = app.ctx.hub
+        # An app served again after a stop (the test client serves one per request) takes
+        # connections again.
+        hub.draining = False
         stream = CursorStream(hub.deliver, app.ctx.changes.read_after, app.ctx.changes.newest)
         await stream.start()
 
