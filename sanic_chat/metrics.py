@@ -212,7 +212,8 @@ def metrics_blueprint() -> Blueprint:
     """
     bp = Blueprint("metrics")
 
-    @bp.before_server_start
+    # After start: the database pool the sampler reads is opened by a start listener too.
+    @bp.after_server_start
     async def start_sampling(app: Sanic) -> None:
         directory = os.environ.get(MULTIPROCESS_DIRECTORY)
         if directory:

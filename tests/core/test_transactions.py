@@ -20,7 +20,7 @@ SCRIPT = textwrap.dedent(
     async def main(url):
         await Tortoise.init(
             db_url=url.replace("postgresql://", "postgres://") + "?minsize=1&maxsize=1",
-            modules={"models": ["sanic_chat_auth.models", "sanic_chat_user.models"]},
+            modules={"auth": ["sanic_chat_auth.models"], "user": ["sanic_chat_user.models"]},
         )
         client = connections.get("default")
         pid = (await client.execute_query_dict("SELECT pg_backend_pid() AS pid"))[0]["pid"]

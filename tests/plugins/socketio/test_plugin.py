@@ -10,17 +10,9 @@ import json
 import logging
 import sys
 
-import pytest
-
-import sanic_chat_socketio
 from sanic_chat.app import create_app
 
 HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
-
-
-@pytest.fixture
-def plugins():
-    return [sanic_chat_socketio]
 
 
 async def test_the_engineio_handshake_is_the_seeds(client):
@@ -44,7 +36,7 @@ def test_without_python_socketio_the_plugin_stays_out_with_one_line(settings, mo
     # What an installation without the `socketio` extra has: the import fails.
     monkeypatch.setitem(sys.modules, "socketio", None)
     with caplog.at_level(logging.INFO, logger="sanic_chat.socketio"):
-        app = create_app(settings, plugins=[sanic_chat_socketio])
+        app = create_app(settings)
     lines = [r.getMessage() for r in caplog.records if r.name == "sanic_chat.socketio"]
     assert len(lines) == 1
     assert "python-socketio is not installed" in lines[0]

@@ -7,34 +7,17 @@ plugin is: a distribution declaring a `sanic_chat` entry point.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import httpx
 import pytest
 
 from tests.live import live_server, new_group, post_message, register
 from tests.plugins.socketio.seed_client import seed_clients
 
-PLUGINS = Path(__file__).parents[3] / "plugins"
-
-
-def install_socketio_plugin(root: Path) -> dict[str, str]:
-    """Declare the plugin's entry point in `root`; return the environment that finds it."""
-    info = root / "sanic_chat_socketio_entry-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: sanic-chat-socketio-entry\nVersion: 0.1\n"
-    )
-    (info / "entry_points.txt").write_text("[sanic_chat]\nsocketio = sanic_chat_socketio\n")
-    path = [str(root), str(PLUGINS), os.environ.get("PYTHONPATH")]
-    return {"PYTHONPATH": os.pathsep.join(filter(None, path))}
-
 
 @pytest.fixture(scope="module")
-def socketio_env(server_env, redis_url, tmp_path_factory) -> dict[str, str]:
-    root = tmp_path_factory.mktemp("socketio")
-    return {**server_env, "REDIS_URL": redis_url, **install_socketio_plugin(root)}
+def socketio_env(server_env, redis_url) -> dict[str, str]:
+    # The plugin comes through its entry point, as in an installation with the extra.
+    return {**server_env, "REDIS_URL": redis_url}
 
 
 @pytest.fixture(scope="module")
