@@ -73,9 +73,6 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
     @app.before_server_start
     async def start_delivery(app: Sanic) -> None:
         hub: Hub = app.ctx.hub
-        # An app served again after a stop (the test client serves one per request) takes
-        # connections again.
-        hub.draining = False
         stream = CursorStream(hub.deliver, app.ctx.changes.read_after, app.ctx.changes.newest)
         await stream.start()
 
@@ -114,6 +111,12 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
         )
         await app.ctx.stream.stop()
         await app.ctx.broker.stop()
+
+    @app.after_server_stop
+    async def ready_to_serve_again(app: Sanic) -> None:
+        # An app served again after a stop (the test client serves one per request) takes
+        # connections again.
+        app.ctx.hub.draining = False
 
     app.add_websocket_route(websocket, "/ws", name="websocket")
 
