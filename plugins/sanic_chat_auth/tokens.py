@@ -7,6 +7,7 @@ token names its type, so a refresh token never passes as an access token or the 
 from __future__ import annotations
 
 import functools
+import math
 import time
 from dataclasses import dataclass
 from uuid import UUID, uuid4
@@ -50,12 +51,15 @@ class TokenSigner:
         self._checked = functools.lru_cache(maxsize=remember)(self._check) if remember else None
 
     def issue(self, user_id: UUID, token_id: UUID | None = None) -> IssuedToken:
-        now = int(time.time())
-        claims = Claims(user_id, token_id or uuid4(), now + self.lifetime)
+        now = time.time()
+        # Whole seconds, rounded up: a token lives at least the `expiresIn` its client is told
+        # (truncating would cut up to a second off, and a client refreshing late in a short
+        # lifetime would be refused).
+        claims = Claims(user_id, token_id or uuid4(), math.ceil(now + self.lifetime))
         payload = {
             "sub": str(claims.user_id),
             "jti": str(claims.token_id),
-            "iat": now,
+            "iat": int(now),
             "exp": claims.expires_at,
             "typ": self._type,
         }
