@@ -1,7 +1,7 @@
 """sanic-chat: a real-time group and one-to-one chat backend built from plugins.
 
-This module is the surface plugins import from: the hook marker, the errors, the events and the
-authentication guard.
+This module exports what most plugins import: the hook marker, the errors, the events and the
+route helpers. The whole plugin API is `sanic_chat.plugin`; the other modules are internal.
 """
 
 __version__ = "0.1.0"

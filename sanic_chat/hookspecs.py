@@ -80,7 +80,7 @@ def chat_register_commands() -> dict[str, Any]:
 
 @hookspec
 def chat_register_room_kinds() -> list[RoomKind]:
-    """Return the kinds of room this plugin adds, as `sanic_chat.rooms.RoomKind`s.
+    """Return the kinds of room this plugin adds, as `sanic_chat.plugin.RoomKind`s.
 
     Called once per app, before the blueprints are collected. Each kind gets what the built-in
     group and conversation have: the message routes under its URL prefix (send, history, edit,

@@ -25,7 +25,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from sanic_chat.config import Settings
+from sanic_chat.plugin import Settings
 
 log = logging.getLogger("sanic_chat")
 

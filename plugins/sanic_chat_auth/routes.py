@@ -3,8 +3,7 @@ from sanic.response import HTTPResponse, empty
 from sanic_ext import openapi
 
 from sanic_chat import Conflict, Unauthorized, json_body, responds
-from sanic_chat.openapi import ERROR_DESCRIPTIONS
-from sanic_chat.schemas import reply
+from sanic_chat.plugin import ERROR_DESCRIPTIONS, reply
 from sanic_chat_user.schemas import UserOut
 
 from .schemas import LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, TokenPair

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from sanic_chat.schemas import WHITESPACE, CamelModel, at_most
+from sanic_chat.plugin import WHITESPACE, CamelModel, at_most
 from sanic_chat_user.schemas import Username, UserOut
 
 # Deliberately loose: the one real check of an address is a mail reaching it. Spelled with an

@@ -7,8 +7,7 @@ from datetime import datetime, timezone
 from uuid import UUID, uuid4
 
 from sanic_chat import TooManyRequests, Unauthorized, transaction
-from sanic_chat.config import Settings
-from sanic_chat.security import user_gone
+from sanic_chat.plugin import Settings, user_gone
 from sanic_chat_user import service as users
 from sanic_chat_user.models import User
 

@@ -3,7 +3,7 @@ from uuid import uuid4
 from tortoise import fields
 from tortoise.models import Model
 
-from sanic_chat.messages import Message
+from sanic_chat.plugin import Message
 
 
 class Conversation(Model):

@@ -7,8 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from sanic_chat.messages import MessageContent, message_out
-from sanic_chat.schemas import CamelModel
+from sanic_chat.plugin import CamelModel, MessageContent, message_out
 from sanic_chat_user.schemas import PublicUser
 
 ConversationMessageOut = message_out("Conversation", "conversation_id")

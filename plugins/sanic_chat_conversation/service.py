@@ -14,8 +14,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from sanic_chat import NotFound, ValidationFailed
-from sanic_chat.events import Event
-from sanic_chat.security import user_gone
+from sanic_chat.plugin import Event, user_gone
 from sanic_chat_user.models import User
 from sanic_chat_user.schemas import PublicUser
 

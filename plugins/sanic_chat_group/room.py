@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sanic_chat.rooms import Members, RoomKind
+from sanic_chat.plugin import Members, RoomKind
 
 from .models import GroupMember, GroupMessage
 from .routes import add_group_routes

@@ -3,8 +3,7 @@ from sanic.response import json
 from sanic_ext import openapi
 
 from sanic_chat import authenticated, json_body, responds
-from sanic_chat.openapi import path_parameter
-from sanic_chat.validation import parse_id
+from sanic_chat.plugin import parse_id, path_parameter
 
 from .schemas import (
     CreateGroup,

@@ -8,8 +8,7 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from sanic_chat.messages import MessageContent, message_out
-from sanic_chat.schemas import NOT_BLANK, CamelModel, at_most
+from sanic_chat.plugin import NOT_BLANK, CamelModel, MessageContent, at_most, message_out
 from sanic_chat_user.schemas import PublicUser
 
 Title = Annotated[

@@ -16,9 +16,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
 
 from sanic_chat import Conflict, Forbidden, NotFound, ValidationFailed, transaction
-from sanic_chat.events import Event
-from sanic_chat.messages import Message
-from sanic_chat.security import user_gone
+from sanic_chat.plugin import Event, Message, user_gone
 from sanic_chat_user.models import User
 from sanic_chat_user.schemas import PublicUser
 

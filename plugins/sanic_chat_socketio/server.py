@@ -22,10 +22,7 @@ from sanic import Request, Sanic
 from websockets.exceptions import ConnectionClosed
 
 from sanic_chat import BadRequest, ChatError, Conflict, NotFound, Unauthorized
-from sanic_chat.awaitables import first_answer
-from sanic_chat.errors import Unavailable, unexpected_error_problem
-from sanic_chat.hub import Outgoing
-from sanic_chat.jsoncodec import loads
+from sanic_chat.plugin import Outgoing, Unavailable, first_answer, loads, unexpected_error_problem
 
 from .seed import translate
 

@@ -2,7 +2,7 @@ from sanic import Blueprint, Request
 from sanic_ext import openapi
 
 from sanic_chat import authenticated, query_args, responds
-from sanic_chat.schemas import reply
+from sanic_chat.plugin import reply
 
 from . import service
 from .schemas import PublicUser, UserOut, UserSearchQuery, UserSearchResult

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from sanic_chat.schemas import NOT_BLANK, CamelModel, at_most
+from sanic_chat.plugin import NOT_BLANK, CamelModel, at_most
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.]+$"
 

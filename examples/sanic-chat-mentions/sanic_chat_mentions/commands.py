@@ -1,6 +1,6 @@
 """WebSocket commands: `{"type": "mention.read", "data": {"id": 7}}` acks the mention."""
 
-from sanic_chat.validation import parse
+from sanic_chat.plugin import parse
 
 from . import service
 from .schemas import ReadMention

@@ -1,0 +1,91 @@
+"""The public API for plugins: everything a plugin imports from the core, in one place.
+
+Built-in plugins import nothing else from `sanic_chat` (an import contract checked in CI keeps
+it so); the other modules are internal and may change between minor versions. What `sanic_chat`
+itself exports is a subset of this module, kept for the plugins written against it.
+
+- Hooks: `hookimpl` marks an implementation; the hooks are listed in `sanic_chat.hookspecs`.
+- Settings and start-up: `Settings`, `PluginError`.
+- Routes: `authenticated`, `json_body`, `query_args`, `parse`, `parse_id`, `responds`,
+  `path_parameter`, `reply`, `ERROR_DESCRIPTIONS`; models with `CamelModel`, `at_most`,
+  `NOT_BLANK`, `WHITESPACE`.
+- Errors (one problem document each): `ChatError` and its kinds.
+- Storage: `transaction`; the abstract `Message` model, `MessageDraft`, `MessageContent`,
+  `message_out`.
+- Rooms: `RoomKind`, `Members`, `MessageRule`, `author_only`.
+- Events: `Event`; `user_gone` for a token whose user was deleted.
+- Transports (a plugin speaking another wire protocol, as the Socket.IO one does): `Outgoing`,
+  `loads`, `first_answer`, `unexpected_error_problem`.
+"""
+
+from __future__ import annotations
+
+from .awaitables import first_answer
+from .config import Settings
+from .errors import (
+    BadRequest,
+    ChatError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    Unavailable,
+    ValidationFailed,
+    unexpected_error_problem,
+)
+from .events import Event
+from .hookspecs import hookimpl
+from .hub import Outgoing
+from .jsoncodec import loads
+from .messages import Message, MessageContent, MessageDraft, message_out
+from .openapi import ERROR_DESCRIPTIONS, path_parameter, responds
+from .plugins import PluginError
+from .rooms import Members, MessageRule, RoomKind, author_only
+from .schemas import NOT_BLANK, WHITESPACE, CamelModel, at_most, reply
+from .security import authenticated, user_gone
+from .transactions import transaction
+from .validation import json_body, parse, parse_id, query_args
+
+__all__ = [
+    "ERROR_DESCRIPTIONS",
+    "NOT_BLANK",
+    "WHITESPACE",
+    "BadRequest",
+    "CamelModel",
+    "ChatError",
+    "Conflict",
+    "Event",
+    "Forbidden",
+    "Members",
+    "Message",
+    "MessageContent",
+    "MessageDraft",
+    "MessageRule",
+    "NotFound",
+    "Outgoing",
+    "PluginError",
+    "RoomKind",
+    "Settings",
+    "TooManyRequests",
+    "Unauthorized",
+    "Unavailable",
+    "ValidationFailed",
+    "at_most",
+    "authenticated",
+    "author_only",
+    "first_answer",
+    "hookimpl",
+    "json_body",
+    "loads",
+    "message_out",
+    "parse",
+    "parse_id",
+    "path_parameter",
+    "query_args",
+    "reply",
+    "responds",
+    "transaction",
+    "unexpected_error_problem",
+    "user_gone",
+]
