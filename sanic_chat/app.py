@@ -76,13 +76,15 @@ def create_app(
     install_orm(app, settings, collect_schemas(manager))
     app.blueprint(health_blueprint())
     app.blueprint(metrics_blueprint())
-    for blueprints in manager.hook.chat_register_blueprints(app=app, settings=settings):
+    for _, blueprints in manager.contributions(
+        manager.hook.chat_register_blueprints, app=app, settings=settings
+    ):
         for blueprint in blueprints:
             app.blueprint(blueprint)
     install_gateway(app, collect_commands(manager))
     # After the WebSocket relay: a slow observer must not hold back deliveries.
     app.ctx.events.subscribe(lambda event: _notify_plugins(manager, event))
-    manager.hook.chat_configure_app(app=app, settings=settings)
+    manager.contributions(manager.hook.chat_configure_app, app=app, settings=settings)
     return app
 
 

@@ -17,10 +17,10 @@ from pydantic import BaseModel, Field, StrictInt, StrictStr
 from sanic import Sanic
 
 from . import metrics
-from .config import ConfigError
 from .errors import BadRequest, ChatError, NotFound, unexpected_error_problem
 from .hub import Connection
 from .jsoncodec import dumps, loads
+from .plugins import PluginError
 from .validation import parse
 
 
@@ -50,10 +50,16 @@ class CommandFrame(BaseModel):
 def collect_commands(manager: Any) -> dict[str, CommandHandler]:
     """Every plugin's WebSocket commands; two plugins claiming one type is a start-up error."""
     commands: dict[str, CommandHandler] = {}
-    for contribution in manager.hook.chat_register_commands():
+    owners = dict.fromkeys(CORE_COMMANDS, "the core")
+    for plugin, contribution in manager.contributions(manager.hook.chat_register_commands):
+        label = manager.label(plugin)
         for name, handler in contribution.items():
-            if name in commands or name in CORE_COMMANDS:
-                raise ConfigError(f"WebSocket command {name!r} is registered twice")
+            if name in owners:
+                raise PluginError(
+                    f"plugin {label!r} cannot be loaded: WebSocket command {name!r} is "
+                    f"registered twice (also by {owners[name]})"
+                )
+            owners[name] = f"plugin {label!r}"
             commands[name] = handler
     return commands
 

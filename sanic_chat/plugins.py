@@ -71,13 +71,27 @@ class ChatPluginManager(pluggy.PluginManager):
         """`(plugin label, raw answer)` of each implementation of `hook`, called as read."""
         return self._answers(hook.name, hook.get_hookimpls(), kwargs)
 
+    def contributions(self, hook: pluggy.HookCaller, **kwargs: Any) -> list[tuple[Any, Any]]:
+        """`(plugin, answer)` of each implementation of a start-up hook (`chat_register_*`,
+        `chat_configure_app`) that answers something, in pluggy's order. One that raises stops
+        the start-up with a `PluginError` naming its plugin, not a traceback through pluggy."""
+        answers = []
+        for impl in _in_call_order(hook.get_hookimpls()):
+            label = self.label(impl.plugin)
+            try:
+                results = self._inner_hookexec(hook.name, [impl], kwargs, False)
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin {label!r} failed in {hook.name}: {_reason(exc)}"
+                ) from exc
+            if results and results[0] is not None:
+                answers.append((impl.plugin, results[0]))
+        return answers
+
     def _answers(
         self, hook_name: str, methods: Sequence[pluggy.HookImpl], kwargs: Mapping[str, object]
     ) -> Iterator[tuple[str, Any]]:
-        # pluggy keeps implementations trylast first and tryfirst last, and calls them reversed.
-        for impl in reversed(list(methods)):
-            if impl.hookwrapper or impl.wrapper:
-                continue
+        for impl in _in_call_order(methods):
             # Through pluggy's own call, so argument selection and tracing stay pluggy's.
             results = self._inner_hookexec(hook_name, [impl], kwargs, False)
             yield self.label(impl.plugin), (results[0] if results else None)
@@ -131,6 +145,13 @@ class ChatPluginManager(pluggy.PluginManager):
             raise PluginError(
                 f"plugin {self.label(exc.plugin)!r} cannot be registered: {_reason(exc)}"
             ) from exc
+
+
+def _in_call_order(methods: Sequence[pluggy.HookImpl]) -> Iterator[pluggy.HookImpl]:
+    # pluggy keeps implementations trylast first and tryfirst last, and calls them reversed.
+    for impl in reversed(list(methods)):
+        if not (impl.hookwrapper or impl.wrapper):
+            yield impl
 
 
 def _label(plugin: Any) -> str:
@@ -263,10 +284,9 @@ def core_schema() -> PluginSchema:
 
 def collect_schemas(manager: ChatPluginManager) -> list[PluginSchema]:
     """The core's schema, then each plugin's with models, each after the plugins it requires."""
-    hook = manager.hook.chat_register_models
     modules: dict[Any, list[str]] = {}
-    for impl in hook.get_hookimpls():
-        modules.setdefault(impl.plugin, []).extend(impl.function() or ())
+    for plugin, answer in manager.contributions(manager.hook.chat_register_models):
+        modules.setdefault(plugin, []).extend(answer)
     schemas = [core_schema()]
     for name, plugin in plugins_in_dependency_order(manager):
         if plugin not in modules:

@@ -85,7 +85,11 @@ class Rooms:
 
 
 def collect_room_kinds(manager: Any) -> list[RoomKind]:
-    kinds = [kind for answer in manager.hook.chat_register_room_kinds() for kind in answer or ()]
+    kinds = [
+        kind
+        for _, answer in manager.contributions(manager.hook.chat_register_room_kinds)
+        for kind in answer
+    ]
     for kind in kinds:
         if not isinstance(kind, RoomKind):
             raise ConfigError(f"chat_register_room_kinds returned {kind!r}, not a RoomKind")

@@ -248,6 +248,22 @@ def test_a_plugin_that_fails_to_load_stops_start_up_with_one_line(
     failure, command, tmp_path, server_env
 ):
     source, reason = BROKEN[failure]
+    last = last_words_with_plugin(source, command, tmp_path, server_env)
+    assert re.search(reason, last), last
+
+
+def test_a_plugin_failing_in_a_start_up_hook_stops_serve_with_one_line(tmp_path, server_env):
+    source = (
+        "from sanic_chat import hookimpl\n\n@hookimpl\ndef chat_register_commands():\n"
+        "    raise RuntimeError('no config file')\n"
+    )
+    last = last_words_with_plugin(source, ["serve", "--no-migrate"], tmp_path, server_env)
+    assert last.endswith("failed in chat_register_commands: RuntimeError: no config file"), last
+
+
+def last_words_with_plugin(source, command, tmp_path, server_env) -> str:
+    """Run `sanic-chat <command>` with plugin 'broken' installed; it must stop with exit code
+    2 and no traceback: return the last line it printed."""
     (tmp_path / "chat_broken").mkdir()
     (tmp_path / "chat_broken" / "__init__.py").write_text(source)
     info = tmp_path / "chat_broken-0.1.dist-info"
@@ -270,4 +286,4 @@ def test_a_plugin_that_fails_to_load_stops_start_up_with_one_line(
     assert "Traceback" not in run.stdout + run.stderr
     last = run.stderr.strip().splitlines()[-1]
     assert last.startswith("sanic-chat: plugin 'broken' "), run.stderr
-    assert re.search(reason, last), last
+    return last

@@ -282,7 +282,11 @@ def test_two_plugins_claiming_one_command_are_refused(database_url):
             return {"group.message.send": handler}
 
     settings = load_settings(DATABASE_URL=database_url, **TEST_SETTINGS)
-    with pytest.raises(ConfigError, match="registered twice"):
+    with pytest.raises(
+        PluginError,
+        match=r"^plugin '.*Impostor' cannot be loaded: WebSocket command 'group.message.send' is "
+        r"registered twice \(also by .+\)$",
+    ):
         create_app(settings, plugins=[Impostor()])
 
 
