@@ -116,7 +116,7 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
     async def ready_to_serve_again(app: Sanic) -> None:
         # An app served again after a stop (the test client serves one per request) takes
         # connections again.
-        app.ctx.hub.draining = False
+        app.ctx.hub.reopen()
 
     app.add_websocket_route(websocket, "/ws", name="websocket")
 

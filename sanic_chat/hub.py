@@ -327,6 +327,10 @@ class Hub:
             await asyncio.wait_for(self._no_commands.wait(), timeout)
         await self.close_all(code, reason, close_timeout)
 
+    def reopen(self) -> None:
+        """Take connections again after a drain: the same app served again after a stop."""
+        self.draining = False
+
     async def close_all(self, code: int, reason: str, timeout: float) -> None:
         """Close every connection with `code`, waiting up to `timeout` for them to go."""
         for connection in self.connections():

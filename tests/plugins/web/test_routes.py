@@ -10,16 +10,14 @@ import pytest
 from sanic_chat.app import create_app
 from sanic_chat.config import load_settings
 from sanic_chat_web.routes import PAGE_POLICY, STATIC
-from tests.plugins.web.conftest import web_entry_point
 from tests.settings import TEST_SETTINGS
 
 SCRIPTS = sorted((STATIC / "js").glob("*.js"))
 
 
 @pytest.fixture
-def web_client(database_url, tmp_path, monkeypatch):
+def web_client(database_url):
     """A client of an app that found the web plugin through its entry point."""
-    monkeypatch.syspath_prepend(str(web_entry_point(tmp_path)))
 
     def make(**settings):
         app = create_app(load_settings(DATABASE_URL=database_url, **TEST_SETTINGS, **settings))

@@ -7,7 +7,6 @@ import pytest
 from playwright.async_api import expect
 
 from tests.live import live_server
-from tests.plugins.web.conftest import with_web
 from tests.plugins.web.people import People, expect_connected, new_name, sign_up
 
 LIFETIME = 4
@@ -17,7 +16,7 @@ SESSION = "sanic-chat.session"
 @pytest.fixture(scope="module")
 def server(server_env, tmp_path_factory):
     folder = tmp_path_factory.mktemp("web-short-tokens")
-    env = with_web({**server_env, "JWT_ACCESS_EXPIRES_IN": str(LIFETIME)}, folder / "entry")
+    env = {**server_env, "JWT_ACCESS_EXPIRES_IN": str(LIFETIME)}
     with live_server(env, cwd=folder) as running:
         yield running
 
