@@ -69,6 +69,10 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
         await app.ctx.broker.publish(outgoing)
 
     app.ctx.events.subscribe(relay)
+    # First: the route makes Sanic add its own stop listener, which cancels every WebSocket
+    # handler (closing its socket with 1000). Stop listeners run last-added first, so the drain
+    # below runs before it, and sockets close with 1001 as documented.
+    app.add_websocket_route(websocket, "/ws", name="websocket")
 
     @app.before_server_start
     async def start_delivery(app: Sanic) -> None:
@@ -117,8 +121,6 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
         # An app served again after a stop (the test client serves one per request) takes
         # connections again.
         app.ctx.hub.reopen()
-
-    app.add_websocket_route(websocket, "/ws", name="websocket")
 
 
 @openapi.definition(

@@ -101,6 +101,7 @@ class Connection:
         # True while the writer holds a frame taken from the queue that is not written yet.
         self._writing = False
         self._cut_off_timer: asyncio.TimerHandle | None = None
+        self._closer: asyncio.Task | None = None
         self.closing = False
 
     # While a resuming client's missed events are replayed, live events are held back, then
@@ -205,6 +206,10 @@ class Connection:
     async def finish(self) -> None:
         """Stop the writer and forget what is queued; the handler calls this on its way out."""
         self._drop_queue()
+        if self._closer is not None:
+            # The handler ends as soon as it sees `closing`; were it to return before the close
+            # frame went out, Sanic would close the socket itself, with 1000.
+            await asyncio.wait({self._closer}, timeout=self.ws.close_timeout)
         if self._cut_off_timer is not None:
             self._cut_off_timer.cancel()
         if self._writer is not None:
@@ -225,8 +230,8 @@ class Connection:
             metrics.slow_client_disconnects.inc()
         self._drop_queue()
         loop = asyncio.get_running_loop()
-        task = loop.create_task(self.ws.close(code, reason))
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        self._closer = loop.create_task(self.ws.close(code, reason))
+        self._closer.add_done_callback(lambda t: t.cancelled() or t.exception())
         self._cut_off_timer = loop.call_later(self.ws.close_timeout, self._cut_off, code, reason)
 
     def _cut_off(self, code: int, reason: str) -> None:
