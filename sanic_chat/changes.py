@@ -18,6 +18,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from .events import Event
 from .hub import Outgoing, encode_event
+from .storage import dialect_of
 from .transactions import transaction
 
 if TYPE_CHECKING:
@@ -67,11 +68,7 @@ class ChangeLog:
         ORM queries made inside it use it too (Tortoise routes them to the open transaction).
         """
         async with transaction() as connection:
-            if connection.capabilities.dialect == "postgres":
-                await connection.execute_script(
-                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
-                )
-            # SQLite: a transaction reads one state anyway.
+            await dialect_of(connection).begin_snapshot(connection)
             yield connection
 
     async def newest(self) -> int:

@@ -74,10 +74,10 @@ def install_orm(app: Sanic, settings: Settings, schemas: list[PluginSchema]) -> 
 
         @app.before_server_start
         async def create_missing_tables(app: Sanic) -> None:
-            from .messages import create_sqlite_positions
+            from .messages import prepare_positions
 
             await Tortoise.generate_schemas(safe=True)
-            await create_sqlite_positions(Tortoise.get_connection("default"))
+            await prepare_positions(Tortoise.get_connection("default"))
 
 
 def config_for(settings: Settings) -> dict[str, Any]:

@@ -10,8 +10,9 @@ itself exports is a subset of this module, kept for the plugins written against 
   `path_parameter`, `reply`, `ERROR_DESCRIPTIONS`; models with `CamelModel`, `at_most`,
   `NOT_BLANK`, `WHITESPACE`.
 - Errors (one problem document each): `ChatError` and its kinds.
-- Storage: `transaction`; the abstract `Message` model, `MessageDraft`, `MessageContent`,
-  `message_out`.
+- Storage: `transaction`; `dialect_of(connection)`, the `Dialect` that says how this database
+  writes what portable SQL cannot (placeholders, byte order, UUID values); the abstract
+  `Message` model, `MessageDraft`, `MessageContent`, `message_out`.
 - Rooms: `RoomKind`, `Members`, `MessageRule`, `author_only`.
 - Events: `Event`; `user_gone` for a token whose user was deleted.
 - Transports (a plugin speaking another wire protocol, as the Socket.IO one does): `Outgoing`,
@@ -44,6 +45,7 @@ from .plugins import PluginError
 from .rooms import Members, MessageRule, RoomKind, author_only
 from .schemas import NOT_BLANK, WHITESPACE, CamelModel, at_most, reply
 from .security import authenticated, user_gone
+from .storage import Dialect, dialect_of
 from .transactions import transaction
 from .validation import json_body, parse, parse_id, query_args
 
@@ -55,6 +57,7 @@ __all__ = [
     "CamelModel",
     "ChatError",
     "Conflict",
+    "Dialect",
     "Event",
     "Forbidden",
     "Members",
@@ -74,6 +77,7 @@ __all__ = [
     "at_most",
     "authenticated",
     "author_only",
+    "dialect_of",
     "first_answer",
     "hookimpl",
     "json_body",

@@ -9,6 +9,7 @@ from uuid import UUID
 from tortoise.exceptions import IntegrityError
 
 from sanic_chat import Conflict, NotFound
+from sanic_chat.plugin import Dialect, dialect_of
 
 from .models import User
 from .schemas import USERNAME_PATTERN
@@ -55,19 +56,18 @@ async def search_users(prefix: str, limit: int) -> list[dict[str, Any]]:
         return []  # no username holds such a character (and the range below needs ASCII)
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     connection = User._meta.db
-    postgres = connection.capabilities.dialect == "postgres"
     return await connection.execute_query_dict(
-        search_statement(User._meta.db_table, postgres), [prefix, upper, limit]
+        search_statement(User._meta.db_table, dialect_of(connection)), [prefix, upper, limit]
     )
 
 
-def search_statement(table: str, postgres: bool) -> str:
+def search_statement(table: str, dialect: Dialect) -> str:
     """Users from $1 (the prefix) up to, not including, $2, in that order; at most $3."""
-    # SQLite compares bytes anyway; PostgreSQL has to be asked to, to match the index.
-    username = 'username COLLATE "C"' if postgres else "username"
-    mark = "$" if postgres else "?"
+    # In byte order, as the index on `username COLLATE "C"` keeps them.
+    username = dialect.byte_order("username")
+    low, high, limit = (dialect.placeholder(n) for n in (1, 2, 3))
     return (
         f'SELECT id, username, created_at FROM "{table}"'
-        f" WHERE {username} >= {mark}1 AND {username} < {mark}2"
-        f" ORDER BY {username} LIMIT {mark}3"
+        f" WHERE {username} >= {low} AND {username} < {high}"
+        f" ORDER BY {username} LIMIT {limit}"
     )

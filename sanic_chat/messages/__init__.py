@@ -16,7 +16,7 @@ kind keeps what differs: who is a member and who may do what.
 """
 
 from .model import Message, MessageDraft
-from .ordering import LAST_ID, ORDER_LOCK, SEQUENCE, create_sqlite_positions, next_position
+from .ordering import LAST_ID, ORDER_LOCK, SEQUENCE, next_position, prepare_positions
 from .payloads import (
     MAX_CONTENT_CHARS,
     MAX_PAGE,
@@ -43,7 +43,7 @@ __all__ = [
     "MessageOut",
     "MessageStore",
     "SendMessage",
-    "create_sqlite_positions",
     "message_out",
     "next_position",
+    "prepare_positions",
 ]

@@ -11,6 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from ..changes import Change
 from ..errors import NotFound
 from ..events import Event
+from ..storage import dialect_of
 from .caches import author_model
 from .membership import RoomMembership
 from .model import Message
@@ -44,7 +45,7 @@ class MessageHistory:
         through the ORM, the query building and the model instances cost more than the query.
         """
         connection = self.model._meta.db
-        postgres = connection.capabilities.dialect == "postgres"
+        dialect = dialect_of(connection)
         bound, start = None, None
         if query.before is not None:
             bound, start = "before", query.before
@@ -52,13 +53,10 @@ class MessageHistory:
             bound, start = "after", query.after
         # One row more than asked says whether an older page exists ("after" needs no next).
         limit = query.limit if bound == "after" else query.limit + 1
-        if postgres:
-            values: list[Any] = [room_id, reader_id, limit]
-        else:  # SQLite stores UUIDs as text
-            values = [str(room_id), str(reader_id), limit]
+        values: list[Any] = [dialect.uuid(room_id), dialect.uuid(reader_id), limit]
         if bound is not None:
             values.append(start)
-        statement = self._page_statement(bound, "$" if postgres else "?")
+        statement = self._page_statement(bound, dialect.mark)
         rows = await connection.execute_query_dict(statement, values)
         if not rows:  # an empty page, or a room this reader is not in?
             await self._membership.including(room_id, reader_id)
@@ -91,10 +89,7 @@ class MessageHistory:
         table = self.model._meta.db_table
         room_table = self.model._meta.fields_map[self.kind.room_field].related_model._meta.db_table
         connection = self.model._meta.db
-        if connection.capabilities.dialect == "postgres":
-            placeholders = ", ".join(f"${n}" for n in range(1, len(room_ids) + 1))
-        else:
-            placeholders = ", ".join(["?"] * len(room_ids))
+        placeholders = dialect_of(connection).placeholders(len(room_ids))
         # A correlated MAX per room is one backward step on the (room, id) index each.
         sql = (
             f'SELECT (SELECT MAX(m.id) FROM "{table}" m WHERE m."{self._room_key}" = r.id) '

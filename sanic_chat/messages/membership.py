@@ -8,6 +8,7 @@ from uuid import UUID
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from ..errors import ChatError
+from ..storage import dialect_of
 from .caches import MemberSets
 from .model import Message
 
@@ -43,12 +44,8 @@ class RoomMembership:
         """
         if connection is None:
             connection = self.model._meta.db
-        if connection.capabilities.dialect == "postgres":
-            members = self.sql.format(room="$1")
-            sql, values = f"SELECT array_to_string(ARRAY({members}), ',') AS members", [room_id]
-        else:  # SQLite: ?1 may appear several times; UUIDs are stored as text
-            members = self.sql.format(room="?1")
-            sql = f"SELECT group_concat(user_id, ',') AS members FROM ({members})"
-            values = [str(room_id)]
-        _, rows = await connection.execute_query(sql, values)
-        return self.sets.get(rows[0]["members"] or "")  # SQLite: NULL when none
+        dialect = dialect_of(connection)
+        _, rows = await connection.execute_query(
+            dialect.members_text(self.sql), [dialect.uuid(room_id)]
+        )
+        return self.sets.get(rows[0]["members"] or "")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from ..storage import dialect_of
 from .model import Message
 
 SEQUENCE = "chat_message_seq"
@@ -26,31 +27,15 @@ LAST_ID = 2**63 - 1
 async def next_position(connection: BaseDBAsyncClient) -> int:
     """Take the next position in the one order of message changes (see the module doc).
 
-    Must run inside the writing transaction: on PostgreSQL the advisory lock is held until it
-    commits. SQLite runs one write transaction at a time anyway; its counter is a row, so a
-    position is never handed out twice, even after the newest messages were deleted.
+    Must run inside the writing transaction: the order lock is held until it commits.
     """
-    if connection.capabilities.dialect == "postgres":
-        _, rows = await connection.execute_query(
-            f"SELECT pg_advisory_xact_lock({ORDER_LOCK}), nextval('{SEQUENCE}') AS position"
-        )
-        return rows[0]["position"]
-    _, rows = await connection.execute_query(
-        f'UPDATE "{SEQUENCE}" SET value = value + 1 RETURNING value AS position'
-    )
-    return rows[0]["position"]
+    return await dialect_of(connection).next_position(connection, SEQUENCE, ORDER_LOCK)
 
 
-async def create_sqlite_positions(connection: BaseDBAsyncClient) -> None:
-    """SQLite's stand-in for PostgreSQL's sequence: one row, starting after every stored
-    change (a database written by an older version numbered from its messages)."""
+async def prepare_positions(connection: BaseDBAsyncClient) -> None:
+    """Whatever the database needs besides its migrations to hand out positions."""
     tables = [model._meta.db_table for model in message_models()]
-    highest = " UNION ALL ".join(f'SELECT MAX(seq) AS seq FROM "{table}"' for table in tables)
-    await connection.execute_script(
-        f'CREATE TABLE IF NOT EXISTS "{SEQUENCE}" (value BIGINT NOT NULL);'
-        f'INSERT INTO "{SEQUENCE}" (value) SELECT COALESCE(MAX(seq), 0) FROM ({highest})'
-        f' WHERE NOT EXISTS (SELECT 1 FROM "{SEQUENCE}");'
-    )
+    await dialect_of(connection).prepare(connection, SEQUENCE, tables)
 
 
 def message_models() -> list[type[Message]]:

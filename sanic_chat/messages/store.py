@@ -20,6 +20,7 @@ from ..awaitables import await_all, await_me_maybe
 from ..batches import Batcher
 from ..errors import Conflict, Forbidden
 from ..events import Event
+from ..storage import dialect_of
 from ..transactions import transaction
 from .caches import AuthorCache
 from .history import MessageHistory
@@ -92,7 +93,7 @@ class MessageStore:
             raise self._missing_room()
         connection = self.model._meta.db
         created_at = _now()
-        if connection.capabilities.dialect != "postgres":
+        if not dialect_of(connection).batches_sends:
             inserted = await self._insert_in_transaction(draft, created_at)
         elif isinstance(connection, TransactionalDBClient):
             # Inside a caller's transaction: its lock and its commit are the caller's.

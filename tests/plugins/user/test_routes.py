@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from sanic_chat.storage import DIALECTS
 from sanic_chat_user.service import search_statement
 from tests.problem import assert_problem
 
@@ -56,7 +57,9 @@ async def test_search_reads_only_the_index_entries_it_returns(db):
         # The test table is small enough to be read whole whatever the indexes: compare the
         # plans that use one, as PostgreSQL does for a real table.
         await connection.execute("SET enable_seqscan = off")
-        await connection.execute(f"PREPARE search AS {search_statement('users', postgres=True)}")
+        await connection.execute(
+            f"PREPARE search AS {search_statement('users', DIALECTS['postgres'])}"
+        )
         plan = "\n".join(
             row[0] for row in await connection.fetch("EXPLAIN EXECUTE search('ys', 'yt', 20)")
         )
