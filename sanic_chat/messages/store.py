@@ -7,6 +7,7 @@ the ORM, the events and the plugins' hooks. Reading is `history`'s, membership `
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -38,6 +39,9 @@ log = logging.getLogger("sanic_chat.messages")
 # clientId was already stored) and its room's members.
 Stamped = tuple[MessageDraft, datetime]
 Inserted = tuple[int | None, frozenset[UUID]]
+# A change to rows that belong to a message (a plugin's), made inside the message's change:
+# `(connection) -> whether it changed anything`.
+Amendment = Callable[[BaseDBAsyncClient], Awaitable[bool]]
 
 
 class MessageStore:
@@ -238,8 +242,30 @@ class MessageStore:
         if message.deleted_at is not None or not await self._change(
             message, content=content, edited_at=_now()
         ):
-            raise Conflict("A deleted message cannot be edited.", code="message_deleted")
+            raise _deleted("A deleted message cannot be edited.")
         return await self._publish("edit", self.serialise(message), recipients, message.seq)
+
+    async def amend(
+        self, room_id: UUID, message_id: int, amendment: Amendment
+    ) -> tuple[Message, bool]:
+        """Change rows that belong to a message (a plugin's: its reactions, ...) as a change of
+        the message itself, so that it takes the next cursor: resume and the cursor stream then
+        see it as they see an edit.
+
+        `amendment(connection)` runs inside the change's transaction, with the message's row
+        locked (amendments of one message happen one after the other) and known not to be
+        deleted; it says whether it changed anything. When it did, the message's `seq` is the
+        new cursor; when it did not, no cursor is taken and nothing else changes. Returns the
+        message and whether it changed. The caller checks membership first and publishes its
+        own event with `message.seq`. A message not in the room is a 404, a tombstone a 409.
+        """
+        message = await self.history.get(room_id, message_id)
+        if message.deleted_at is not None:
+            raise _deleted("A deleted message cannot be changed.")
+        changed = await self._change(message, alongside=amendment)
+        if changed is False:
+            raise _deleted("A deleted message cannot be changed.")
+        return message, changed is True
 
     async def delete(
         self,
@@ -259,9 +285,12 @@ class MessageStore:
             return self.serialise(await self.history.get(room_id, message_id))
         return await self._publish("delete", self.serialise(message), recipients, message.seq)
 
-    async def _change(self, message: Message, **changes: Any) -> bool:
+    async def _change(
+        self, message: Message, alongside: Amendment | None = None, **changes: Any
+    ) -> bool | None:
         """Apply `changes` to `message` as the next change in the order; False, changing
-        nothing, when it was deleted since it was read.
+        nothing, when it was deleted since it was read. `alongside` (see `amend`) runs in the
+        same transaction first; None, changing nothing either, when it changed nothing.
 
         The row is locked and checked before a position is taken: a check before the
         transaction would let an edit that read the message before a delete committed write
@@ -279,6 +308,8 @@ class MessageStore:
             )
             if live is None:
                 return False
+            if alongside is not None and not await alongside(connection):
+                return None
             position = await next_position(connection)
             await (
                 self.model.filter(id=message.id)
@@ -315,6 +346,10 @@ class MessageStore:
         """Publish the change; return the message as clients see it (serialised once)."""
         await self._app.ctx.events.publish(self._event(action, view, recipients, cursor))
         return view
+
+
+def _deleted(detail: str) -> Conflict:
+    return Conflict(detail, code="message_deleted")
 
 
 def _client_id_reused() -> Conflict:
