@@ -14,7 +14,6 @@ from typing import Any
 from uuid import UUID
 
 from sanic import Sanic
-from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from sanic_chat.events import Event
@@ -31,7 +30,6 @@ class ReactionService:
     def __init__(self, app: Sanic) -> None:
         self._app = app
         self._events = app.ctx.events
-        self._statements: dict[str, str] = {}
 
     async def react(
         self,
@@ -87,14 +85,13 @@ class ReactionService:
         if not ids:
             return found
         if connection is None:
-            connection = Tortoise.get_connection("default")
+            connection = Reaction._meta.db
         if connection.capabilities.dialect == "postgres":
             values: list[Any] = [ids, viewer]
-            statement = self._statement("$1", "$2::uuid")
+            statement = POSTGRES_COUNTS
         else:  # SQLite: one mark per id; UUIDs are stored as text
             values = [*ids, None if viewer is None else str(viewer)]
-            marks = ", ".join(["?"] * len(ids))
-            statement = self._statement(f"({marks})", "?", in_list=True)
+            statement = counts_statement(f"IN ({', '.join(['?'] * len(ids))})", "?")
         for row in await connection.execute_query_dict(statement, values):
             reaction: dict[str, Any] = {"emoji": row["emoji"], "count": row["count"]}
             if viewer is not None:
@@ -102,26 +99,25 @@ class ReactionService:
             found[row["message_id"]].append(reaction)
         return found
 
-    def _statement(self, ids: str, viewer: str, in_list: bool = False) -> str:
-        """Each (message, emoji) with its count and whether `viewer` is among them.
 
-        The unique (message_id, emoji, user_id) index holds each message's reactions together,
-        grouped by emoji: the statement reads those rows and no others. First use is the
-        lowest id among an emoji's reactions.
-        """
-        key = ids if in_list else "any"
-        statement = self._statements.get(key)
-        if statement is None:
-            table = Reaction._meta.db_table
-            where = f"message_id IN {ids}" if in_list else f"message_id = ANY({ids}::bigint[])"
-            statement = (
-                "SELECT message_id, emoji, COUNT(*) AS count,"
-                f" MAX(CASE WHEN user_id = {viewer} THEN 1 ELSE 0 END) AS me"
-                f' FROM "{table}" WHERE {where}'
-                " GROUP BY message_id, emoji ORDER BY message_id, MIN(id)"
-            )
-            self._statements[key] = statement
-        return statement
+def counts_statement(ids: str, viewer: str) -> str:
+    """Each (message, emoji) of the messages `message_id {ids}` selects, with its count and
+    whether `viewer` (a mark) is among those who reacted, in order of first use.
+
+    The unique (message_id, emoji, user_id) index keeps each message's reactions together,
+    grouped by emoji: the statement reads those rows and no others (its plan is pinned by
+    tests/plugins/reactions/test_plans.py). First use is the lowest id among an emoji's
+    reactions.
+    """
+    return (
+        "SELECT message_id, emoji, COUNT(*) AS count,"
+        f" MAX(CASE WHEN user_id = {viewer} THEN 1 ELSE 0 END) AS me"
+        f' FROM "{Reaction._meta.db_table}" WHERE message_id {ids}'
+        " GROUP BY message_id, emoji ORDER BY message_id, MIN(id)"
+    )
+
+
+POSTGRES_COUNTS = counts_statement("= ANY($1::bigint[])", "$2::uuid")
 
 
 def for_everyone(reactions: Reactions) -> Reactions:
