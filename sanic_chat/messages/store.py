@@ -242,7 +242,7 @@ class MessageStore:
         if message.deleted_at is not None or not await self._change(
             message, content=content, edited_at=_now()
         ):
-            raise _deleted("A deleted message cannot be edited.")
+            raise Conflict("A deleted message cannot be edited.", code="message_deleted")
         return await self._publish("edit", self.serialise(message), recipients, message.seq)
 
     async def amend(
