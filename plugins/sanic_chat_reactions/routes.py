@@ -24,6 +24,7 @@ TOMBSTONE = "The message is deleted (`message_deleted`)."
 def reactions_blueprint(kind: RoomKind) -> Blueprint:
     bp = Blueprint(f"{kind.name}_reactions", url_prefix=kind.url_prefix)
     room_param = kind.id_field
+    # Emoji arrive percent-encoded; `unquote=True` on the routes decodes the segment.
     path = f"/<{room_param}:str>/message/<message_id:str>/reactions/<emoji:str>"
     errors = {404: "", 409: TOMBSTONE}
 
@@ -43,7 +44,7 @@ def reactions_blueprint(kind: RoomKind) -> Blueprint:
         handler = path_parameter("message_id", "The message's id.", MESSAGE_ID_SCHEMA)(handler)
         return path_parameter("emoji", EMOJI_DOC, {"type": "string"})(handler)
 
-    @bp.put(path)
+    @bp.put(path, unquote=True)
     @openapi.definition(
         summary="React to a message",
         description="201 when your reaction is added; 200 when you had already reacted with "
@@ -58,7 +59,7 @@ def reactions_blueprint(kind: RoomKind) -> Blueprint:
         reactions, added = await react(request, ADD, message_id, emoji, path)
         return json(reactions, status=201 if added else 200)
 
-    @bp.delete(path)
+    @bp.delete(path, unquote=True)
     @openapi.definition(
         summary="Take back your reaction",
         description="200 whether or not you had reacted with this emoji; members get a "

@@ -92,6 +92,14 @@ def reaction_command(schema_prefix: str, id_field: str) -> type[CamelModel]:
     )
 
 
+class ReactionEvent(CamelModel):
+    message_id: int
+    user_id: UUID = Field(description="Who added or removed it.")
+    emoji: str
+    action: Literal["add", "remove"]
+    reactions: list[ReactionCount] = Field(description=f"{REACTIONS_DOC} Without `me`.")
+
+
 @cache
 def reaction_event(schema_prefix: str, id_field: str) -> type[CamelModel]:
     """The data of `<kind>.message.reaction`, sent once to every member."""
@@ -100,11 +108,3 @@ def reaction_event(schema_prefix: str, id_field: str) -> type[CamelModel]:
         __base__=ReactionEvent,
         **{id_field: (UUID, ...)},
     )
-
-
-class ReactionEvent(CamelModel):
-    message_id: int
-    user_id: UUID = Field(description="Who added or removed it.")
-    emoji: str
-    action: Literal["add", "remove"]
-    reactions: list[ReactionCount] = Field(description=f"{REACTIONS_DOC} Without `me`.")
