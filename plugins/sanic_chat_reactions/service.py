@@ -89,8 +89,8 @@ class ReactionService:
         if connection.capabilities.dialect == "postgres":
             values: list[Any] = [ids, viewer]
             statement = POSTGRES_COUNTS
-        else:  # SQLite: one mark per id; UUIDs are stored as text
-            values = [*ids, None if viewer is None else str(viewer)]
+        else:  # SQLite: marks in the order they appear; one per id; UUIDs are stored as text
+            values = [None if viewer is None else str(viewer), *ids]
             statement = counts_statement(f"IN ({', '.join(['?'] * len(ids))})", "?")
         for row in await connection.execute_query_dict(statement, values):
             reaction: dict[str, Any] = {"emoji": row["emoji"], "count": row["count"]}
