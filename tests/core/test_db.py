@@ -218,6 +218,10 @@ def test_serve_with_nothing_configured_runs_on_embedded_sqlite(tmp_path):
         )
         outsider = {"Authorization": f"Bearer {second_login.json()['accessToken']}"}
         assert httpx.post(url, json=message, headers=outsider).status_code == 404
+        thumbs_up = f"{url}/{sent.json()['id']}/reactions/%F0%9F%91%8D"
+        reacted = httpx.put(thumbs_up, headers=headers)
+        assert reacted.status_code == 201, reacted.text
+        assert reacted.json()["reactions"] == [{"emoji": "👍", "count": 1, "me": True}]
         history = httpx.get(url, headers=headers).json()
         assert [m["content"] for m in history["messages"]] == ["works on SQLite"]
         assert history["messages"][0]["author"]["username"] == "first"
