@@ -1,7 +1,8 @@
 """sanic-chat: a real-time group and one-to-one chat backend built from plugins.
 
-This module is the surface plugins import from: the hook marker, the errors, the events and the
-authentication guard.
+This module is the surface plugins import from: the hook marker, the errors, the events, the
+authentication guard and the message draft plugins' hooks see. Kinds of room are in
+`sanic_chat.rooms`.
 """
 
 __version__ = "0.1.0"
@@ -18,6 +19,7 @@ from .errors import (
 )
 from .events import Event
 from .hookspecs import hookimpl
+from .messages import MessageDraft
 from .openapi import responds
 from .security import authenticated
 from .transactions import transaction
@@ -29,6 +31,7 @@ __all__ = [
     "Conflict",
     "Event",
     "Forbidden",
+    "MessageDraft",
     "NotFound",
     "TooManyRequests",
     "Unauthorized",

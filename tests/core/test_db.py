@@ -33,7 +33,7 @@ from tests.settings import TEST_SETTINGS
 
 # The core and each built-in plugin: each is checked against its own migrations only, so a
 # third-party plugin installed beside them (with or without migrations) cannot fail these.
-OWN_SCHEMAS = ("sanic_chat", "user", "auth", "group", "conversation", "reactions")
+OWN_SCHEMAS = ("sanic_chat", "user", "auth", "group", "conversation", "reactions", "replies")
 LEGACY_MIGRATIONS = Path(__file__).parent / "legacy_migrations"
 
 
