@@ -18,6 +18,20 @@ def chat_register_models():
 
 
 @hookimpl
+def chat_register_view_fields():
+    from .schemas import VIEW_FIELDS
+
+    return VIEW_FIELDS
+
+
+@hookimpl
+async def chat_fill_message_views(app, viewer_id, views, draft):
+    if draft is not None:  # just stored: no reaction can refer to it yet
+        return
+    await app.ctx.reactions.fill(views, viewer_id)
+
+
+@hookimpl
 def chat_register_blueprints(app):
     from .routes import reactions_blueprint
 

@@ -73,6 +73,14 @@ class ReactionCount(CamelModel):
 REACTIONS_DOC = "Ordered by first use; a deleted message has none."
 
 
+VIEW_FIELDS = {
+    "reactions": (
+        list[ReactionCount],
+        Field(default_factory=list, description=f"Reactions to the message. {REACTIONS_DOC}"),
+    )
+}
+
+
 class MessageReactions(CamelModel):
     """A message's reactions after an add or a remove, as the reacting user sees them."""
 

@@ -72,6 +72,15 @@ class ReactionService:
             await self._events.publish(Event(name, data, members, cursor=message.seq))
         return {"messageId": message_id, "reactions": reactions}, changed
 
+    async def fill(self, views: list[dict[str, Any]], viewer: UUID | None) -> None:
+        """Set `reactions` in message views, one query for them all; a tombstone has none."""
+        live = [view for view in views if not view["deleted"]]
+        if not live:
+            return
+        found = await self.of_messages([view["id"] for view in live], viewer)
+        for view in live:
+            view["reactions"] = found[view["id"]]
+
     async def of_messages(
         self,
         message_ids: Iterable[int],
