@@ -224,6 +224,7 @@ def test_serve_with_nothing_configured_runs_on_embedded_sqlite(tmp_path):
         assert reacted.json()["reactions"] == [{"emoji": "👍", "count": 1, "me": True}]
         history = httpx.get(url, headers=headers).json()
         assert [m["content"] for m in history["messages"]] == ["works on SQLite"]
+        assert history["messages"][0]["reactions"] == reacted.json()["reactions"]
         assert history["messages"][0]["author"]["username"] == "first"
         assert history["messages"][0]["clientId"] == message["clientId"]
         assert httpx.get(url, headers=outsider).status_code == 404

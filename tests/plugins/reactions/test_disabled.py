@@ -23,6 +23,10 @@ async def test_without_the_plugin_rooms_have_no_reactions(app, client, register)
     room = f"/api/group/{group.json['id']}"
     _, sent = await client.post(f"{room}/message", json={"content": "hi"}, headers=alice.headers)
     assert sent.status == 201
+    assert "reactions" not in sent.json
+    _, page = await client.get(f"{room}/message", headers=alice.headers)
+    assert page.json["messages"][0]["content"] == "hi"
+    assert "reactions" not in page.json["messages"][0]
     _, put = await client.put(
         f"{room}/message/{sent.json['id']}/reactions/%F0%9F%91%8D", headers=alice.headers
     )

@@ -106,6 +106,10 @@ async def test_a_device_that_resumes_gets_the_reactions_it_missed(server, http):
     assert changed["data"]["id"] == message["id"]
     assert changed["data"]["content"] == "while you were away"
     assert changed["data"]["editedAt"] is None
+    assert changed["data"]["reactions"] == [
+        {"emoji": "👀", "count": 1, "me": False},
+        {"emoji": "✅", "count": 1, "me": False},
+    ]
     await back.nothing_of("group.message.edit", "group.message.reaction")
     await back.ws.close()
 

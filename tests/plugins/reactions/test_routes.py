@@ -212,3 +212,46 @@ async def test_reactions_in_a_conversation(client, register, events):
     assert_problem(
         await react(client, carol, room, message["id"], "😂"), 404, "conversation_not_found"
     )
+
+
+async def test_every_message_view_carries_its_reactions(client, register, events):
+    alice, bob = await register("alice"), await register("bob")
+    group_id = await new_group(client, alice, bob)
+    room = f"/api/group/{group_id}"
+    first = await send(client, alice, room, "first")
+    assert first["reactions"] == []  # new: nothing yet, and no query to say so
+    second = await send(client, bob, room, "second")
+    await react(client, bob, room, first["id"], "👍")
+    await react(client, alice, room, first["id"], "👀")
+    await react(client, alice, room, first["id"], "👍")
+
+    # History: one page, each reader's own `me`.
+    for reader, mine in ((alice, [True, True]), (bob, [True, False])):
+        _, page = await client.get(f"{room}/message", headers=reader.headers)
+        newest, oldest = page.json["messages"]
+        assert newest["id"] == second["id"] and newest["reactions"] == []
+        assert oldest["reactions"] == [
+            {"emoji": "👍", "count": 2, "me": mine[0]},
+            {"emoji": "👀", "count": 1, "me": mine[1]},
+        ]
+
+    # An edit goes to every member at once: counts without `me`.
+    _, edited = await client.patch(
+        f"{room}/message/{first['id']}", json={"content": "first!"}, headers=alice.headers
+    )
+    everyone = [{"emoji": "👍", "count": 2}, {"emoji": "👀", "count": 1}]
+    assert edited.json["reactions"] == everyone
+    (edit,) = [e for e in events if e.name == "group.message.edit"]
+    assert edit.data["reactions"] == everyone
+
+    # The room list's last message is the reader's.
+    await react(client, alice, room, second["id"], "🙂")
+    _, groups = await client.get("/api/group", headers=bob.headers)
+    (listed,) = [g for g in groups.json["groups"] if g["id"] == group_id]
+    assert listed["lastMessage"]["reactions"] == [{"emoji": "🙂", "count": 1, "me": False}]
+
+    # A tombstone has none.
+    _, deleted = await client.delete(f"{room}/message/{first['id']}", headers=alice.headers)
+    assert deleted.json["reactions"] == []
+    _, page = await client.get(f"{room}/message", headers=bob.headers)
+    assert page.json["messages"][1]["reactions"] == []
