@@ -19,7 +19,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from sanic_chat.events import Event
 
 from .models import Reaction
-from .schemas import reaction_event
+from .schemas import MessageReactions, reaction_event
 
 # A message's reactions as clients see them: `{emoji, count, me?}` in order of first use.
 Reactions = list[dict[str, Any]]
@@ -70,7 +70,8 @@ class ReactionService:
             ).model_dump(mode="json", by_alias=True, exclude_none=True)
             name = f"{kind.event_prefix}.message.reaction"
             await self._events.publish(Event(name, data, members, cursor=message.seq))
-        return {"messageId": message_id, "reactions": reactions}, changed
+        answer = MessageReactions(message_id=message_id, reactions=reactions)
+        return answer.model_dump(mode="json", by_alias=True, exclude_none=True), changed
 
     async def fill(self, views: list[dict[str, Any]], viewer: UUID | None) -> None:
         """Set `reactions` in message views, one query for them all; a tombstone has none."""
