@@ -1,4 +1,4 @@
-"""`PLUGINS_DISABLED=reactions`: no routes, no commands, no documentation; rooms work as before."""
+"""`PLUGINS_DISABLED=reactions`: no routes, no commands, no field; rooms work as before."""
 
 from __future__ import annotations
 
@@ -31,9 +31,10 @@ async def test_without_the_plugin_rooms_have_no_reactions(app, client, register)
         f"{room}/message/{sent.json['id']}/reactions/%F0%9F%91%8D", headers=alice.headers
     )
     assert put.status == 404
-    _, spec = await client.get("/api/docs/openapi.json")
-    assert REACTION_PATH not in spec.json["paths"]
-    assert "reactions" not in spec.json["components"]["schemas"]["GroupMessageOut"]["properties"]
+    # The OpenAPI document is process-wide in sanic-ext (other tests' apps add to it): the
+    # router says what this app serves.
+    assert not any("reactions" in route.path for route in app.router.routes)
+    assert "reactions" not in app.ctx.rooms["group"].messages.payloads.out.model_fields
 
 
 async def test_with_the_plugin_its_routes_are_documented(settings, database_url, plugins):

@@ -27,23 +27,25 @@ async def many_reactions(db):
             row["id"]
             for row in await connection.fetch(
                 "INSERT INTO users (id, email, username, password_hash, created_at)"
-                " SELECT gen_random_uuid(), 'plans' || n || '@example.test',"
-                " 'plans_' || n || '_' || substr(md5(random()::text), 1, 8), 'x', now()"
-                f" FROM generate_series(1, {PER_MESSAGE}) AS n RETURNING id"
+                " SELECT id, 'plans_' || id || '@example.test', 'plans_' || left(id::text, 8),"
+                " 'x', now()"
+                f" FROM (SELECT gen_random_uuid() AS id FROM generate_series(1, {PER_MESSAGE})) u"
+                " RETURNING id"
             )
         ]
-        await connection.execute(
-            "INSERT INTO message_reactions (message_id, emoji, user_id, created_at)"
-            " SELECT $1 + n / $3, (ARRAY['👍','❤️','😂','🎉','👀'])[1 + n % $3],"
-            " ($4::uuid[])[1 + (n / 7) % $3], now()"
-            " FROM generate_series(0, $2 * $3 - 1) AS n ON CONFLICT DO NOTHING",
-            FIRST,
-            MESSAGES,
-            PER_MESSAGE,
-            users,
-        )
-        await connection.execute("ANALYZE message_reactions")
         try:
+            await connection.execute(
+                "INSERT INTO message_reactions (message_id, emoji, user_id, created_at)"
+                " SELECT $1::bigint + n / $3::int,"
+                " (ARRAY['👍', '❤️', '😂', '🎉', '👀'])[1 + n % $3::int],"
+                " ($4::uuid[])[1 + (n / 7) % $3::int], now()"
+                " FROM generate_series(0, $2::int * $3::int - 1) AS n",
+                FIRST,
+                MESSAGES,
+                PER_MESSAGE,
+                users,
+            )
+            await connection.execute("ANALYZE message_reactions")
             yield connection, users
         finally:
             await connection.execute("DELETE FROM message_reactions WHERE message_id >= $1", FIRST)
