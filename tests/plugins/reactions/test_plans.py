@@ -19,7 +19,7 @@ PAGE = 50
 INDEX_SCANS = {"Index Scan", "Index Only Scan", "Bitmap Index Scan"}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 async def many_reactions(db):
     """Five reactions on each of many messages, with the statistics of the new rows."""
     async with db.acquire() as connection:

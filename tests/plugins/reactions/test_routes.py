@@ -147,17 +147,15 @@ async def test_a_reaction_is_taken_back_once(client, register, events, db):
     assert gone.json["reactions"] == []
 
 
-@pytest.mark.parametrize(
-    "emoji", ["a", "👍👍", ":Shout:", ":" + "x" * 33 + ":", "👍 ", "%F0%9F", "\u200d"]
-)
-async def test_anything_but_one_emoji_or_a_shortcode_is_422(client, register, emoji):
+async def test_anything_but_one_emoji_or_a_shortcode_is_422(client, register):
     alice = await register("alice")
     room = f"/api/group/{await new_group(client, alice)}"
     message = await send(client, alice, room)
-    for method in ("put", "delete"):
-        response = await react(client, alice, room, message["id"], emoji, method)
-        body = assert_problem(response, 422, "validation_failed")
-        assert body["errors"][0]["field"] == "path.emoji"
+    for emoji in ("a", "👍👍", ":Shout:", ":" + "x" * 33 + ":", "👍 ", "%F0%9F", "\u200d"):
+        for method in ("put", "delete"):
+            response = await react(client, alice, room, message["id"], emoji, method)
+            body = assert_problem(response, 422, "validation_failed")
+            assert body["errors"][0]["field"] == "path.emoji", emoji
 
 
 async def test_a_tombstone_takes_no_reaction(client, register, events):
