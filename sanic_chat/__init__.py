@@ -18,6 +18,7 @@ from .errors import (
 )
 from .events import Event
 from .hookspecs import hookimpl
+from .messages import MessageDraft
 from .openapi import responds
 from .security import authenticated
 from .transactions import transaction
@@ -29,6 +30,7 @@ __all__ = [
     "Conflict",
     "Event",
     "Forbidden",
+    "MessageDraft",
     "NotFound",
     "TooManyRequests",
     "Unauthorized",

@@ -22,6 +22,7 @@ from .headers import install_security_headers
 from .health import health_blueprint
 from .jsoncodec import dumps_bytes, loads
 from .logs import configure_logging, redact_tokens_in_logs, use_log_format_for_sanic
+from .messages.fields import collect_message_fields
 from .metrics import metrics_blueprint
 from .openapi import configure_openapi
 from .plugins import build_plugin_manager, collect_schemas
@@ -63,8 +64,11 @@ def create_app(
     app.ctx.plugins = manager
     app.ctx.events = EventBus()
     app.ctx.changes = ChangeLog()
+    kinds = collect_room_kinds(manager)
+    # Before the rooms: their payloads carry the fields plugins add to messages.
+    app.ctx.message_fields = collect_message_fields(manager, [kind.id_field for kind in kinds])
     # Every kind of room gets its routes, commands and real-time hooks from one plugin object.
-    app.ctx.rooms = Rooms(app, collect_room_kinds(manager))
+    app.ctx.rooms = Rooms(app, kinds)
     manager.register_named(RoomHooks(app.ctx.rooms), "sanic_chat.rooms")
 
     install_error_handler(app)

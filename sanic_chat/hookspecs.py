@@ -27,6 +27,7 @@ import pluggy
 if TYPE_CHECKING:
     from uuid import UUID
 
+    from pydantic.fields import FieldInfo
     from sanic import Request, Sanic
     from sanic.blueprints import Blueprint
 
@@ -93,6 +94,34 @@ def chat_register_room_kinds() -> list[RoomKind]:
 
 
 @hookspec
+def chat_register_send_fields() -> dict[str, tuple[Any, FieldInfo]]:
+    """Declare optional fields a message send may carry, beside `content` and `clientId`.
+
+    Called once per app, before the rooms are built. Return pydantic field definitions by
+    snake_case name, each with a default (what a send that leaves it out carries):
+    `{"reply_to": (int | None, Field(None, ge=1, description="..."))}`. Each becomes an
+    optional camelCase field (`replyTo`) of every kind of room's send, the REST body and the
+    WebSocket `<kind>.message.send` data alike, validated there (a bad value is a 422) and
+    documented in OpenAPI. Its value reaches `chat_before_message_stored`,
+    `chat_message_stored` and `chat_fill_message_views` as `draft.extra["reply_to"]`. A name
+    the core uses, or one another plugin declares, stops the start.
+    """
+
+
+@hookspec
+def chat_register_view_fields() -> dict[str, tuple[Any, FieldInfo]]:
+    """Declare fields every message view carries, beside the core's.
+
+    Called once per app, before the rooms are built. Return pydantic field definitions by
+    snake_case name, each with a default: `{"reply_count": (int, Field(0, description="..."))}`.
+    Each becomes a camelCase field (`replyCount`) of every kind's message schema
+    (`GroupMessageOut`, `ConversationMessageOut`, a plugin kind's), documented in OpenAPI.
+    A view holds the default until `chat_fill_message_views` sets another value. A name the
+    core uses, or one another plugin declares, stops the start.
+    """
+
+
+@hookspec
 def chat_configure_app(app: Sanic, settings: Settings) -> None:
     """Adjust the app after every plugin's blueprints are attached.
 
@@ -125,11 +154,12 @@ def chat_authenticate(request: Request) -> Any:
 
 
 @hookspec
-def chat_before_message_stored(draft: MessageDraft) -> None:
+def chat_before_message_stored(draft: MessageDraft, app: Sanic) -> None:
     """Inspect, rewrite or veto a message before it is stored.
 
     Called once per message sent (REST or WebSocket), after the sender's membership of the
-    room is checked and before the statement that stores it. Rewrite by assigning
+    room is checked and before the statement that stores it (`app.ctx.rooms[draft.room_type]`
+    is its kind of room; `draft.extra` holds the plugins' send fields). Rewrite by assigning
     `draft.content`; veto by raising a `ChatError` (e.g. `Forbidden`), which reaches the sender
     unchanged. Implementations run one after the other in pluggy's order (`tryfirst=True` ones
     first, then the others last registered first, then `trylast=True` ones), each awaited
@@ -142,12 +172,40 @@ def chat_before_message_stored(draft: MessageDraft) -> None:
 
 
 @hookspec
-def chat_message_stored(message: Any, room: Any) -> None:
+def chat_message_stored(message: Any, room: Any, draft: MessageDraft, app: Sanic) -> None:
     """React to a message that has just been stored and committed.
 
     Called once per new message, after commit and before its event is published. `message` is
-    the stored model instance and `room` its group or conversation. Errors raised here are logged
-    and do not fail the send. May be async.
+    the stored model instance, `room` its group or conversation (read for implementations that
+    take it: a query per send), `draft` the `MessageDraft` it was stored from, with the send
+    fields' values in `draft.extra`. Errors raised here are logged and do not fail the send.
+    May be async.
+    """
+
+
+@hookspec
+def chat_fill_message_views(
+    app: Sanic,
+    kind: RoomKind,
+    viewer_id: UUID | None,
+    views: list[dict[str, Any]],
+    draft: MessageDraft | None,
+) -> None:
+    """Set this plugin's view fields (`chat_register_view_fields`) in a batch of views.
+
+    Called for every batch of message views of one kind of room before it leaves the server:
+    a history page (one call per page), the send's answer and its create event (one call for
+    both), an edit's or a delete's answer and event, a resuming client's replay, the newest
+    message of each room in room lists, and `MessageStore.republish`. `views` are the dicts
+    clients receive: camelCase keys, JSON-ready values, the message's `id` and its room's id
+    under `kind.id_key` (`groupId`); set fields in place (`view["replyCount"] = 3`), JSON-ready.
+    `viewer_id` is the user they are for, or None when one frame goes to every member of the
+    room (events are encoded once for all recipients): leave per-user values to the client
+    then. `draft` is given only with the one view of a message just stored from it: nothing
+    refers to it yet (no query needed for that), and `draft.extra` holds the send fields.
+    Implementations are awaited one after the other. An error fails a read; after a change
+    (a send, an edit, a delete) it is logged and the views keep the defaults. Query once per
+    call, never per view. May be async.
     """
 
 

@@ -148,15 +148,25 @@ def keep_docs(wrapper: F, wrapped: Callable[..., Any]) -> F:
 
 def schema_ref(model: type[BaseModel]) -> dict[str, str]:
     """Register `model` (and the models it nests) as components; return a `$ref` to it."""
-    builder = SpecificationBuilder()
     name = model.__name__
-    if not builder.has_component("schemas", name):
-        schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
-        for nested_name, nested in schema.pop("$defs", {}).items():
-            if not builder.has_component("schemas", nested_name):
-                builder.add_component("schemas", nested_name, _component(nested))
-        builder.add_component("schemas", name, _component(schema))
+    if not SpecificationBuilder().has_component("schemas", name):
+        register_schema(model)
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+def register_schema(model: type[BaseModel]) -> None:
+    """Make `model` the component of its name, replacing one registered before.
+
+    For the payloads an app builds with its plugins' fields (`GroupMessageOut` with them): the
+    document is the process's, so the app built last is the one it describes. The models it
+    nests are registered only where missing.
+    """
+    builder = SpecificationBuilder()
+    schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+    for nested_name, nested in schema.pop("$defs", {}).items():
+        if not builder.has_component("schemas", nested_name):
+            builder.add_component("schemas", nested_name, _component(nested))
+    builder.add_component("schemas", model.__name__, _component(schema))
 
 
 def _component(schema: dict[str, Any]) -> dict[str, Any]:

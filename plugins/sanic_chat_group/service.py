@@ -63,6 +63,8 @@ class GroupService:
             return []
         ids = [g.id for g in groups]
         latest = await self.messages.history.latest(ids)
+        views = await self.messages.serialise_many(latest.values(), user_id)
+        last_views = dict(zip(latest, views, strict=True))
         counts = dict(
             await GroupMember.filter(group_id__in=ids)
             .group_by("group_id")
@@ -80,7 +82,7 @@ class GroupService:
                     member_count=counts.get(group.id, 0),
                     created_at=group.created_at,
                     last_activity_at=last.created_at if last else group.created_at,
-                    last_message=self.messages.serialise(last) if last else None,
+                    last_message=last_views.get(group.id),
                 ).dump()
             )
         summaries.sort(key=lambda s: s["lastActivityAt"], reverse=True)

@@ -13,6 +13,7 @@ from ..errors import NotFound
 from ..events import Event
 from ..storage import dialect_of
 from .caches import author_model
+from .fields import ViewFiller
 from .membership import RoomMembership
 from .model import Message
 from .payloads import HistoryQuery
@@ -26,11 +27,18 @@ if TYPE_CHECKING:
 class MessageHistory:
     """What the messages of one kind of room were and are, as their members may read them."""
 
-    def __init__(self, kind: RoomKind, views: MessageViews, membership: RoomMembership) -> None:
+    def __init__(
+        self,
+        kind: RoomKind,
+        views: MessageViews,
+        membership: RoomMembership,
+        filler: ViewFiller,
+    ) -> None:
         self.kind = kind
         self.model = kind.message_model
         self._room_key = kind.room_column
         self._views = views
+        self._filler = filler
         self._membership = membership
         self._page_statements: dict[tuple[str | None, str], str] = {}
 
@@ -62,10 +70,12 @@ class MessageHistory:
             await self._membership.including(room_id, reader_id)
             return [], None
         if bound == "after":  # the `limit` messages right after `after`, still newest first
-            return [self._views.of_row(row) for row in reversed(rows)], None
+            views = [self._views.of_row(row) for row in reversed(rows)]
+            return await self._filler.fill(views, reader_id), None
         page = rows[: query.limit]
         more = len(rows) > query.limit
-        return [self._views.of_row(row) for row in page], (page[-1]["id"] if more else None)
+        views = await self._filler.fill([self._views.of_row(row) for row in page], reader_id)
+        return views, (page[-1]["id"] if more else None)
 
     def _page_statement(self, bound: str | None, mark: str) -> str:
         statement = self._page_statements.get((bound, mark))
@@ -108,9 +118,11 @@ class MessageHistory:
             raise NotFound("No such message.", code="message_not_found")
         return message
 
-    async def changes_since(self, room_ids_query: Any, since: int, limit: int) -> list[Event]:
+    async def changes_since(
+        self, room_ids_query: Any, since: int, limit: int, viewer_id: UUID | None = None
+    ) -> list[Event]:
         """Message events after cursor `since` in the given rooms, oldest first (resume)."""
-        changes = await self.changed(since, limit, rooms=room_ids_query)
+        changes = await self.changed(since, limit, rooms=room_ids_query, viewer_id=viewer_id)
         return [change.event(seen_up_to=since) for change in changes]
 
     async def changed(
@@ -120,9 +132,12 @@ class MessageHistory:
         connection: BaseDBAsyncClient | None = None,
         rooms: Any = None,
         with_recipients: bool = False,
+        viewer_id: UUID | None = None,
     ) -> list[Change]:
         """The latest state of each message changed after cursor `after`, oldest change first:
-        in the rooms `rooms` selects, or all; with each room's members as recipients if asked."""
+        in the rooms `rooms` selects, or all; with each room's members as recipients if asked.
+
+        The views are `viewer_id`'s (a resuming user), or every member's when None."""
         query = self.model.filter(seq__gt=after)
         if rooms is not None:
             query = query.filter(**{f"{self._room_key}__in": rooms})
@@ -145,6 +160,8 @@ class MessageHistory:
                     members.get(room_id, frozenset()),
                 )
             )
+        # One batch for every view: plugins' fields cost no query per message.
+        await self._filler.fill([change.view for change in changes], viewer_id)
         return changes
 
     async def newest_cursor(self) -> int:

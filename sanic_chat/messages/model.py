@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
 from tortoise import fields
@@ -27,10 +28,15 @@ class Message(Model):
 
 @dataclass
 class MessageDraft:
-    """A message about to be stored, as `chat_before_message_stored` sees it."""
+    """A message about to be stored, as `chat_before_message_stored` sees it.
+
+    `extra` holds the values of the plugins' send fields (`chat_register_send_fields`), by
+    snake_case name, every declared field present (its default when the sender left it out).
+    """
 
     author_id: UUID
     room_type: str
     room_id: UUID
     content: str
     client_id: UUID | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

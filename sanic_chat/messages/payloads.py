@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, Field, StringConstraints, create_model, model_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    create_model,
+    model_validator,
+)
 
 from ..schemas import NOT_BLANK, CamelModel, at_most
 from .ordering import LAST_ID
+
+if TYPE_CHECKING:
+    from .fields import MessageFields
 
 MAX_CONTENT_CHARS = 4000
 DEFAULT_PAGE = 50
@@ -51,7 +62,13 @@ class MessageAuthor(CamelModel):
 
 
 class MessageOut(CamelModel):
-    """A message as clients see it. A deleted one keeps its place with `deleted: true`."""
+    """A message as clients see it. A deleted one keeps its place with `deleted: true`.
+
+    Fields plugins add (`chat_register_view_fields`) are kept by any schema that nests a
+    message (a room list's last message), declared or not.
+    """
+
+    model_config = ConfigDict(extra="allow")
 
     id: int = Field(description="Increasing within a room: the room's order.")
     author: MessageAuthor
@@ -108,9 +125,12 @@ def message_out(schema_prefix: str, id_field: str) -> type[MessageOut]:
 @cache
 def message_page(schema_prefix: str, id_field: str) -> type[CamelModel]:
     """A page of history (`GroupMessages`)."""
-    out = message_out(schema_prefix, id_field)
+    return _page_of(f"{schema_prefix}Messages", message_out(schema_prefix, id_field))
+
+
+def _page_of(name: str, out: type[MessageOut]) -> type[CamelModel]:
     return create_model(
-        f"{schema_prefix}Messages",
+        name,
         __base__=CamelModel,
         messages=(list[out], Field(description="Newest first.")),
         next_cursor=(int | None, Field(description="Pass as `before` for older messages.")),
@@ -123,3 +143,32 @@ def send_command(schema_prefix: str, id_field: str) -> type[SendMessage]:
     return create_model(
         f"Send{schema_prefix}Message", __base__=SendMessage, **{id_field: (UUID, ...)}
     )
+
+
+# The same, with the fields the plugins of one app add (`fields.MessageFields`). Without any,
+# the classes above; with some, subclasses of the same names, so the OpenAPI document of the
+# app's routes shows them under the names clients know.
+
+
+@dataclass(frozen=True)
+class KindPayloads:
+    """The payloads of one kind of room in one app."""
+
+    out: type[MessageOut]  # `GroupMessageOut`
+    page: type[CamelModel]  # `GroupMessages`
+    send: type[SendMessage]  # the REST send body (`SendMessage`, one for every kind)
+    command: type[SendMessage]  # the WebSocket send command's data (`SendGroupMessage`)
+
+
+def kind_payloads(schema_prefix: str, id_field: str, fields: MessageFields) -> KindPayloads:
+    out = message_out(schema_prefix, id_field)
+    page = message_page(schema_prefix, id_field)
+    if fields.view:
+        out = create_model(out.__name__, __base__=out, **fields.definitions("view"))
+        page = _page_of(page.__name__, out)
+    send: type[SendMessage] = SendMessage
+    command = send_command(schema_prefix, id_field)
+    if fields.send:
+        send = create_model(send.__name__, __base__=send, **fields.definitions("send"))
+        command = create_model(command.__name__, __base__=command, **fields.definitions("send"))
+    return KindPayloads(out, page, send, command)

@@ -7,6 +7,7 @@ the ORM, the events and the plugins' hooks. Reading is `history`'s, membership `
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -23,10 +24,12 @@ from ..events import Event
 from ..storage import dialect_of
 from ..transactions import transaction
 from .caches import AuthorCache
+from .fields import MessageFields, ViewFiller
 from .history import MessageHistory
 from .membership import RoomMembership
 from .model import Message, MessageDraft
 from .ordering import message_models, next_position
+from .payloads import kind_payloads
 from .statements import send_statement
 from .views import MessageViews
 
@@ -39,6 +42,9 @@ log = logging.getLogger("sanic_chat.messages")
 # clientId was already stored) and its room's members.
 Stamped = tuple[MessageDraft, datetime]
 Inserted = tuple[int | None, frozenset[UUID]]
+# A change to rows that belong to a message (a plugin's), made inside the message's change:
+# `(connection) -> whether it changed anything`.
+Amendment = Callable[[BaseDBAsyncClient], Awaitable[bool]]
 
 
 class MessageStore:
@@ -56,11 +62,14 @@ class MessageStore:
         self.model = kind.message_model
         self.room_type = kind.name
         self._room_key = kind.room_column
-        self.views = MessageViews(kind.room_column, kind.id_field, kind.schema_prefix)
+        fields = getattr(app.ctx, "message_fields", None) or MessageFields()
+        self.payloads = kind_payloads(kind.schema_prefix, kind.id_field, fields)
+        self.views = MessageViews(kind.room_column, kind.id_field, self.payloads.out)
+        self.filler = ViewFiller(app, kind)
         self._members_sql = kind.members.sql()
         self._missing_room = kind.missing_room
         self.membership = RoomMembership(self.model, self._members_sql, kind.missing_room)
-        self.history = MessageHistory(kind, self.views, self.membership)
+        self.history = MessageHistory(kind, self.views, self.membership, self.filler)
         self._send_statement: str | None = None  # see `_send_sql`
         self._sends: Batcher[Stamped, Inserted] = Batcher(
             self._insert_batch, waited=metrics.order_wait_seconds.observe
@@ -69,23 +78,38 @@ class MessageStore:
         app.ctx.changes.register(self.history)
 
     def serialise(self, message: Message) -> dict[str, Any]:
+        """The view of `message` without the plugins' fields filled (see `serialise_many`)."""
         return self.views.of_message(message)
 
+    async def serialise_many(
+        self, messages: Iterable[Message], viewer_id: UUID | None
+    ) -> list[dict[str, Any]]:
+        """The views of `messages` for `viewer_id`, the plugins' fields filled in one batch."""
+        return await self.filler.fill([self.serialise(m) for m in messages], viewer_id)
+
     async def send(
-        self, room_id: UUID, author_id: UUID, content: str, client_id: UUID | None
+        self,
+        room_id: UUID,
+        author_id: UUID,
+        content: str,
+        client_id: UUID | None,
+        extra: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """Store a message from a member of the room (or find the one this `client_id`
         already stored) and publish it to the room's members.
 
-        Returns the message as clients see it and whether it is new. The unique
-        (author, client_id) constraint decides retries, so two racing retries store one message.
+        `extra` holds the values of the plugins' send fields, for `draft.extra`. Returns the
+        message as clients see it and whether it is new. The unique (author, client_id)
+        constraint decides retries, so two racing retries store one message.
         """
-        draft = MessageDraft(author_id, self.room_type, room_id, content, client_id)
+        draft = MessageDraft(
+            author_id, self.room_type, room_id, content, client_id, dict(extra or {})
+        )
         before_stored = self._app.ctx.plugins.hook.chat_before_message_stored
         if before_stored.get_hookimpls():
             # Plugins see drafts from members only: that costs a query of its own first.
             await self.membership.including(room_id, author_id)
-            await await_all(before_stored(draft=draft))
+            await await_all(before_stored(draft=draft, app=self._app))
         # Named before storing: once stored, nothing should await between the batch's answer and
         # the event, so a worker publishes the sends of one batch in their cursors' order.
         author = await self._authors.get(author_id)
@@ -110,11 +134,11 @@ class MessageStore:
             if getattr(existing, self._room_key) != room_id:
                 # Not a retry of that message: answering with it would lose this one silently.
                 raise _client_id_reused()
-            return self.serialise(existing), False
+            return (await self.serialise_many([existing], author_id))[0], False
         if self._app.ctx.plugins.hook.chat_message_stored.get_hookimpls():
             message = self._instance(position, draft, created_at)
             message.author = author
-            await self._notify_stored(message)
+            await self._notify_stored(message, draft)
         # The draft's content: a `chat_before_message_stored` plugin may have rewritten it.
         view = self.views.of_parts(
             position,
@@ -125,6 +149,8 @@ class MessageStore:
             draft.client_id,
             created_at,
         )
+        # New: a plugin knows it has nothing of its own yet, and gets the draft's values.
+        await self.filler.fill_after_change([view], draft)
         return await self._publish("create", view, members, position), True
 
     async def _insert_batch(
@@ -240,7 +266,30 @@ class MessageStore:
             message, content=content, edited_at=_now()
         ):
             raise Conflict("A deleted message cannot be edited.", code="message_deleted")
-        return await self._publish("edit", self.serialise(message), recipients, message.seq)
+        view = (await self.filler.fill_after_change([self.serialise(message)]))[0]
+        return await self._publish("edit", view, recipients, message.seq)
+
+    async def amend(
+        self, room_id: UUID, message_id: int, amendment: Amendment
+    ) -> tuple[Message, bool]:
+        """Change rows that belong to a message (a plugin's: its reactions, ...) as a change of
+        the message itself, so that it takes the next cursor: resume and the cursor stream then
+        see it as they see an edit.
+
+        `amendment(connection)` runs inside the change's transaction, with the message's row
+        locked (amendments of one message happen one after the other) and known not to be
+        deleted; it says whether it changed anything. When it did, the message's `seq` is the
+        new cursor; when it did not, no cursor is taken and nothing else changes. Returns the
+        message and whether it changed. The caller checks membership first and publishes its
+        own event with `message.seq`. A message not in the room is a 404, a tombstone a 409.
+        """
+        message = await self.history.get(room_id, message_id)
+        if message.deleted_at is not None:
+            raise _deleted("A deleted message cannot be changed.")
+        changed = await self._change(message, alongside=amendment)
+        if changed is False:
+            raise _deleted("A deleted message cannot be changed.")
+        return message, changed is True
 
     async def delete(
         self,
@@ -253,16 +302,36 @@ class MessageStore:
         message = await self.history.get(room_id, message_id)
         if not await await_me_maybe(self.kind.may_delete(message, user_id)):
             raise Forbidden("Only the author can delete this message.", code="not_author")
-        if message.deleted_at is not None:
-            return self.serialise(message)  # already a tombstone: nothing changes
+        if message.deleted_at is not None:  # already a tombstone: nothing changes
+            return (await self.serialise_many([message], user_id))[0]
         if not await self._change(message, content=None, deleted_at=_now()):
             # Deleted by someone else since it was read: the tombstone they left.
-            return self.serialise(await self.history.get(room_id, message_id))
-        return await self._publish("delete", self.serialise(message), recipients, message.seq)
+            tombstone = await self.history.get(room_id, message_id)
+            return (await self.serialise_many([tombstone], user_id))[0]
+        view = (await self.filler.fill_after_change([self.serialise(message)]))[0]
+        return await self._publish("delete", view, recipients, message.seq)
 
-    async def _change(self, message: Message, **changes: Any) -> bool:
+    async def republish(self, room_id: UUID, message_id: int) -> dict[str, Any] | None:
+        """Publish a message again, unchanged, as an `edit` at a new cursor: for a plugin whose
+        view fields of it changed (a reply count), so that live clients get the new values and
+        a resuming client is replayed them. `editedAt` stays as it is.
+
+        Returns the view published; None, publishing nothing, when the message is a tombstone
+        (deleted since it was read included). `NotFound` when the room has no such message.
+        """
+        message = await self.history.get(room_id, message_id)
+        if message.deleted_at is not None or not await self._change(message):
+            return None
+        members = await self.membership.members(room_id)
+        view = (await self.filler.fill_after_change([self.serialise(message)]))[0]
+        return await self._publish("edit", view, members, message.seq)
+
+    async def _change(
+        self, message: Message, alongside: Amendment | None = None, **changes: Any
+    ) -> bool | None:
         """Apply `changes` to `message` as the next change in the order; False, changing
-        nothing, when it was deleted since it was read.
+        nothing, when it was deleted since it was read. `alongside` (see `amend`) runs in the
+        same transaction first; None, changing nothing either, when it changed nothing.
 
         The row is locked and checked before a position is taken: a check before the
         transaction would let an edit that read the message before a delete committed write
@@ -280,6 +349,8 @@ class MessageStore:
             )
             if live is None:
                 return False
+            if alongside is not None and not await alongside(connection):
+                return None
             position = await next_position(connection)
             await (
                 self.model.filter(id=message.id)
@@ -296,12 +367,14 @@ class MessageStore:
             author_id=author_id, client_id=client_id
         ).select_related("author")
 
-    async def _notify_stored(self, message: Message) -> None:
+    async def _notify_stored(self, message: Message, draft: MessageDraft) -> None:
         """Tell the `chat_message_stored` plugins (the caller checks that there are some)."""
         hook = self._app.ctx.plugins.hook.chat_message_stored
         try:
-            room = await getattr(message, self.kind.room_field)
-            await await_all(hook(message=message, room=room))
+            # Reading the room is a query: only when an implementation asks for it.
+            wanted = any("room" in impl.argnames for impl in hook.get_hookimpls())
+            room = await getattr(message, self.kind.room_field) if wanted else None
+            await await_all(hook(message=message, room=room, draft=draft, app=self._app))
         except Exception:
             log.exception("a chat_message_stored hook failed")
 
@@ -316,6 +389,10 @@ class MessageStore:
         """Publish the change; return the message as clients see it (serialised once)."""
         await self._app.ctx.events.publish(self._event(action, view, recipients, cursor))
         return view
+
+
+def _deleted(detail: str) -> Conflict:
+    return Conflict(detail, code="message_deleted")
 
 
 def _client_id_reused() -> Conflict:

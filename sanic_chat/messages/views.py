@@ -10,16 +10,20 @@ from typing import Any
 from uuid import UUID
 
 from .model import Message
-from .payloads import message_out
+from .payloads import MessageOut
 
 
 class MessageViews:
-    """The views of one kind of room's messages, with the room's id under `id_field`."""
+    """The views of one kind of room's messages, with the room's id under `id_field`.
 
-    def __init__(self, room_column: str, id_field: str, schema_prefix: str) -> None:
+    `out` is the kind's `MessageOut` in this app: the plugins' view fields hold their defaults
+    until `chat_fill_message_views` sets them (see `fields.ViewFiller`).
+    """
+
+    def __init__(self, room_column: str, id_field: str, out: type[MessageOut]) -> None:
         self._room_key = room_column
         self._id_field = id_field
-        self._out = message_out(schema_prefix, id_field)
+        self._out = out
 
     def of_message(self, message: Message) -> dict[str, Any]:
         return self.of_parts(

@@ -12,19 +12,25 @@ from ..awaitables import first_answer
 from ..commands import CommandContext, CommandHandler
 from ..errors import NotFound
 from ..events import Event
-from ..messages.payloads import send_command as send_payload
+from ..messages.payloads import SendMessage
 from ..validation import parse
 from .kind import RoomKind
 
 
-def send_command(kind: RoomKind) -> CommandHandler:
-    """`<kind>.message.send`: the same call as the REST send route."""
-    payload = send_payload(kind.schema_prefix, kind.id_field)
+def send_command(kind: RoomKind, payload: type[SendMessage]) -> CommandHandler:
+    """`<kind>.message.send`: the same call as the REST send route.
+
+    `payload` is the kind's command data in this app, the plugins' send fields included.
+    """
 
     async def send_message(context: CommandContext, data: dict[str, Any]) -> dict[str, Any]:
         command = parse(payload, data, "data")
         message, _ = await context.app.ctx.rooms[kind.name].send(
-            getattr(command, kind.id_field), context.user_id, command.content, command.client_id
+            getattr(command, kind.id_field),
+            context.user_id,
+            command.content,
+            command.client_id,
+            context.app.ctx.message_fields.send_values(command),
         )
         return message
 

@@ -31,9 +31,14 @@ class Room:
         self.messages = MessageStore(app, kind)
 
     async def send(
-        self, room_id: UUID, user_id: UUID, content: str, client_id: UUID | None
+        self,
+        room_id: UUID,
+        user_id: UUID,
+        content: str,
+        client_id: UUID | None,
+        extra: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        return await self.messages.send(room_id, user_id, content, client_id)
+        return await self.messages.send(room_id, user_id, content, client_id, extra)
 
     async def history(
         self, room_id: UUID, user_id: UUID, query: HistoryQuery
@@ -59,7 +64,7 @@ class Room:
 
     async def changes_since(self, user_id: UUID, since: int, limit: int) -> list[Event]:
         return await self.messages.history.changes_since(
-            self.kind.members.rooms_of(user_id), since, limit
+            self.kind.members.rooms_of(user_id), since, limit, viewer_id=user_id
         )
 
 
@@ -117,12 +122,14 @@ class RoomHooks:
     def chat_register_blueprints(self) -> list[Blueprint]:
         from .routes import room_blueprint
 
-        return [room_blueprint(room.kind) for room in self._rooms]
+        return [room_blueprint(room.kind, room.messages.payloads) for room in self._rooms]
 
     @hookimpl
     def chat_register_commands(self) -> dict[str, Any]:
         sends = {
-            f"{room.kind.event_prefix}.message.send": send_command(room.kind)
+            f"{room.kind.event_prefix}.message.send": send_command(
+                room.kind, room.messages.payloads.command
+            )
             for room in self._rooms
         }
         return {"typing": typing, **sends}

@@ -6,19 +6,19 @@ room's (membership) and the kind's (who may edit or delete).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sanic import Blueprint, Request
 from sanic.response import json
 from sanic_ext import openapi
 
-from ..messages import EditMessage, HistoryQuery, SendMessage
-from ..messages.payloads import message_out, message_page
-from ..openapi import path_parameter, responds
+from ..messages import EditMessage, HistoryQuery
+from ..openapi import path_parameter, register_schema, responds
 from ..security import authenticated
 from ..validation import MESSAGE_ID_SCHEMA, json_body, parse_id, parse_message_id, query_args
 
 if TYPE_CHECKING:
+    from ..messages.payloads import KindPayloads
     from .kind import RoomKind
     from .registry import Room
 
@@ -27,18 +27,21 @@ MESSAGE_ID = "The message's id."
 MEMBER_ERRORS = [404]
 
 
-def room_blueprint(kind: RoomKind) -> Blueprint:
+def room_blueprint(kind: RoomKind, payloads: KindPayloads) -> Blueprint:
     """The kind's blueprint: its own routes (`kind.routes`) and the message routes."""
     bp = Blueprint(kind.name, url_prefix=kind.url_prefix)
     if kind.routes is not None:
         kind.routes(bp)
-    add_message_routes(bp, kind)
+    add_message_routes(bp, kind, payloads)
     return bp
 
 
-def add_message_routes(bp: Blueprint, kind: RoomKind) -> None:
-    out = message_out(kind.schema_prefix, kind.id_field)
-    page = message_page(kind.schema_prefix, kind.id_field)
+def add_message_routes(bp: Blueprint, kind: RoomKind, payloads: KindPayloads) -> None:
+    out, page, send_body = payloads.out, payloads.page, payloads.send
+    # This app's payloads carry its plugins' fields: the document shows them under the names
+    # any other schema refers to (a room list's `GroupMessageOut`), whatever registered first.
+    for model in (out, page, send_body):
+        register_schema(model)
     room_param, room_id_doc = kind.id_field, f"The {kind.label}'s id."
     room_path = f"/<{room_param}:str>/message"
     message_path = f"{room_path}/<message_id:str>"
@@ -66,10 +69,14 @@ def add_message_routes(bp: Blueprint, kind: RoomKind) -> None:
     @responds(200, out, "The message first stored with this `clientId`", links=links)
     @path_parameter(room_param, room_id_doc)
     @authenticated
-    @json_body(SendMessage)
-    async def send(request: Request, body: SendMessage, **path: str):
+    @json_body(send_body)
+    async def send(request: Request, body: Any, **path: str):
         message, created = await room(request).send(
-            room_id(path), request.ctx.user.id, body.content, body.client_id
+            room_id(path),
+            request.ctx.user.id,
+            body.content,
+            body.client_id,
+            request.app.ctx.message_fields.send_values(body),
         )
         return json(message, status=201 if created else 200)
 

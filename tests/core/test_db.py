@@ -33,7 +33,7 @@ from tests.settings import TEST_SETTINGS
 
 # The core and each built-in plugin: each is checked against its own migrations only, so a
 # third-party plugin installed beside them (with or without migrations) cannot fail these.
-OWN_SCHEMAS = ("sanic_chat", "user", "auth", "group", "conversation")
+OWN_SCHEMAS = ("sanic_chat", "user", "auth", "group", "conversation", "reactions", "replies")
 LEGACY_MIGRATIONS = Path(__file__).parent / "legacy_migrations"
 
 
@@ -218,8 +218,13 @@ def test_serve_with_nothing_configured_runs_on_embedded_sqlite(tmp_path):
         )
         outsider = {"Authorization": f"Bearer {second_login.json()['accessToken']}"}
         assert httpx.post(url, json=message, headers=outsider).status_code == 404
+        thumbs_up = f"{url}/{sent.json()['id']}/reactions/%F0%9F%91%8D"
+        reacted = httpx.put(thumbs_up, headers=headers)
+        assert reacted.status_code == 201, reacted.text
+        assert reacted.json()["reactions"] == [{"emoji": "👍", "count": 1, "me": True}]
         history = httpx.get(url, headers=headers).json()
         assert [m["content"] for m in history["messages"]] == ["works on SQLite"]
+        assert history["messages"][0]["reactions"] == reacted.json()["reactions"]
         assert history["messages"][0]["author"]["username"] == "first"
         assert history["messages"][0]["clientId"] == message["clientId"]
         assert httpx.get(url, headers=outsider).status_code == 404

@@ -1,0 +1,152 @@
+"""Reaction rules: who may react, adding and removing, reading them for many messages at once.
+The only writer of reactions and the only publisher of their events.
+
+A reaction change is a change of its message (`MessageStore.amend`): it takes the message's
+next cursor in the transaction that writes it, under the message's row lock, so reactions to
+one message change one after the other and each event's counts are those of its cursor.
+Resume and the cursor stream then carry the message, reactions included, like an edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from sanic import Sanic
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from sanic_chat.events import Event
+
+from .models import Reaction
+from .schemas import MessageReactions, reaction_event
+
+# A message's reactions as clients see them: `{emoji, count, me?}` in order of first use.
+Reactions = list[dict[str, Any]]
+ADD, REMOVE = "add", "remove"
+
+
+class ReactionService:
+    def __init__(self, app: Sanic) -> None:
+        self._app = app
+        self._events = app.ctx.events
+
+    async def react(
+        self,
+        kind_name: str,
+        room_id: UUID,
+        message_id: int,
+        user_id: UUID,
+        emoji: str,
+        action: str,
+    ) -> tuple[dict[str, Any], bool]:
+        """Add or remove `user_id`'s reaction; the message's reactions as they see them, and
+        whether anything changed. Doing it twice changes nothing the second time, and then
+        nothing is published. The room is missing to a non-member; a tombstone is a 409."""
+        room = self._app.ctx.rooms[kind_name]
+        members = await room.members_if_member(room_id, user_id)
+        after: list[Reactions] = []
+
+        async def amendment(connection: BaseDBAsyncClient) -> bool:
+            if action == ADD:
+                changed = await _add(connection, message_id, user_id, emoji)
+            else:
+                changed = await _remove(connection, message_id, user_id, emoji)
+            # Read under the message's lock: the counts of this change, not of a later one.
+            after.append((await self.of_messages([message_id], user_id, connection))[message_id])
+            return changed
+
+        message, changed = await room.messages.amend(room_id, message_id, amendment)
+        (reactions,) = after
+        if changed:
+            kind = room.kind
+            data = reaction_event(kind.schema_prefix, kind.id_field)(
+                message_id=message_id,
+                user_id=user_id,
+                emoji=emoji,
+                action=action,
+                reactions=for_everyone(reactions),
+                **{kind.id_field: room_id},
+            ).model_dump(mode="json", by_alias=True, exclude_none=True)
+            name = f"{kind.event_prefix}.message.reaction"
+            await self._events.publish(Event(name, data, members, cursor=message.seq))
+        answer = MessageReactions(message_id=message_id, reactions=reactions)
+        return answer.model_dump(mode="json", by_alias=True, exclude_none=True), changed
+
+    async def fill(self, views: list[dict[str, Any]], viewer: UUID | None) -> None:
+        """Set `reactions` in message views, one query for them all; a tombstone has none."""
+        live = [view for view in views if not view["deleted"]]
+        if not live:
+            return
+        found = await self.of_messages([view["id"] for view in live], viewer)
+        for view in live:
+            view["reactions"] = found[view["id"]]
+
+    async def of_messages(
+        self,
+        message_ids: Iterable[int],
+        viewer: UUID | None,
+        connection: BaseDBAsyncClient | None = None,
+    ) -> dict[int, Reactions]:
+        """The reactions of each message, in one query whatever their number: with `me` for
+        `viewer`, without it when `viewer` is None (a frame every member is sent)."""
+        ids = list(dict.fromkeys(message_ids))
+        found: dict[int, Reactions] = {message_id: [] for message_id in ids}
+        if not ids:
+            return found
+        if connection is None:
+            connection = Reaction._meta.db
+        if connection.capabilities.dialect == "postgres":
+            values: list[Any] = [ids, viewer]
+            statement = POSTGRES_COUNTS
+        else:  # SQLite: marks in the order they appear; one per id; UUIDs are stored as text
+            values = [None if viewer is None else str(viewer), *ids]
+            statement = counts_statement(f"IN ({', '.join(['?'] * len(ids))})", "?")
+        for row in await connection.execute_query_dict(statement, values):
+            reaction: dict[str, Any] = {"emoji": row["emoji"], "count": row["count"]}
+            if viewer is not None:
+                reaction["me"] = bool(row["me"])
+            found[row["message_id"]].append(reaction)
+        return found
+
+
+def counts_statement(ids: str, viewer: str) -> str:
+    """Each (message, emoji) of the messages `message_id {ids}` selects, with its count and
+    whether `viewer` (a mark) is among those who reacted, in order of first use.
+
+    The unique (message_id, emoji, user_id) index keeps each message's reactions together,
+    grouped by emoji: the statement reads those rows and no others (its plan is pinned by
+    tests/plugins/reactions/test_plans.py). First use is the lowest id among an emoji's
+    reactions.
+    """
+    return (
+        "SELECT message_id, emoji, COUNT(*) AS count,"
+        f" MAX(CASE WHEN user_id = {viewer} THEN 1 ELSE 0 END) AS me"
+        f' FROM "{Reaction._meta.db_table}" WHERE message_id {ids}'
+        " GROUP BY message_id, emoji ORDER BY message_id, MIN(id)"
+    )
+
+
+POSTGRES_COUNTS = counts_statement("= ANY($1::bigint[])", "$2::uuid")
+
+
+def for_everyone(reactions: Reactions) -> Reactions:
+    """The reactions as a frame sent once to every member shows them: without `me`."""
+    return [{"emoji": r["emoji"], "count": r["count"]} for r in reactions]
+
+
+async def _add(connection: BaseDBAsyncClient, message_id: int, user_id: UUID, emoji: str) -> bool:
+    # The message's row lock (see the module doc) keeps a second add of the same reaction
+    # waiting until this one commits, so checking first cannot store it twice.
+    mine = Reaction.filter(message_id=message_id, user_id=user_id, emoji=emoji)
+    if await mine.using_db(connection).exists():
+        return False
+    await Reaction.create(message_id=message_id, user_id=user_id, emoji=emoji, using_db=connection)
+    return True
+
+
+async def _remove(
+    connection: BaseDBAsyncClient, message_id: int, user_id: UUID, emoji: str
+) -> bool:
+    mine = Reaction.filter(message_id=message_id, user_id=user_id, emoji=emoji)
+    return await mine.using_db(connection).delete() > 0

@@ -1,0 +1,188 @@
+"""Reply rules and reply counts. The only writer of `MessageReplies`.
+
+A reply answers a message of its own room that is not deleted; anything else is refused as the
+message routes refuse it (a message of another room is one that does not exist). Each message
+counts its replies not deleted, in its own row, changed by one atomic statement per reply
+stored or deleted: no COUNT(*) anywhere. When a count changes, the message answered is
+republished (`<kind>.message.edit` at a new cursor), so live and resuming clients see it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from sanic import Sanic
+from tortoise.expressions import F
+
+from sanic_chat import Conflict, MessageDraft, NotFound, transaction
+from sanic_chat.events import Event
+from sanic_chat.messages import HistoryQuery, Message
+from sanic_chat.rooms import RoomKind
+
+from .models import MessageReplies
+from .schemas import SNIPPET_CHARS
+
+log = logging.getLogger("sanic_chat_replies")
+
+COUNTED_CHANGES = (".message.create", ".message.delete")
+
+
+async def check_reply(app: Sanic, draft: MessageDraft) -> None:
+    """Refuse a reply to a message that is not in the draft's room, or is deleted."""
+    parent_id = draft.extra.get("reply_to")
+    if parent_id is None:
+        return
+    kind = app.ctx.rooms[draft.room_type].kind
+    parent = (
+        await kind.message_model.filter(id=parent_id, **{kind.room_column: draft.room_id})
+        .only("id", "deleted_at")
+        .first()
+    )
+    if parent is None:
+        raise NotFound("No such message to reply to.", code="message_not_found")
+    if parent.deleted_at is not None:
+        raise Conflict("A deleted message cannot be replied to.", code="message_deleted")
+
+
+async def record_reply(message: Message, draft: MessageDraft) -> None:
+    """Link a stored reply to the message it answers, and count it there."""
+    parent_id = draft.extra.get("reply_to")
+    if parent_id is None:
+        return
+    async with transaction() as connection:
+        # Either row may exist already: the parent's if it is a reply or has had one.
+        await MessageReplies.bulk_create(
+            [MessageReplies(message_id=parent_id), MessageReplies(message_id=message.id)],
+            ignore_conflicts=True,
+            using_db=connection,
+        )
+        await (
+            MessageReplies.filter(message_id=message.id)
+            .using_db(connection)
+            .update(reply_to_id=parent_id, counted=True)
+        )
+        await (
+            MessageReplies.filter(message_id=parent_id)
+            .using_db(connection)
+            .update(reply_count=F("reply_count") + 1)
+        )
+
+
+async def forget_reply(message_id: int) -> int | None:
+    """Stop counting a deleted reply; the id of the message it answers, None when it was not a
+    counted reply (or another delete got there first)."""
+    async with transaction() as connection:
+        # The condition decides between racing deletes: one of them updates the row.
+        forgotten = (
+            await MessageReplies.filter(message_id=message_id, counted=True)
+            .using_db(connection)
+            .update(counted=False)
+        )
+        if not forgotten:
+            return None
+        reply = (
+            await MessageReplies.filter(message_id=message_id)
+            .using_db(connection)
+            .only("message_id", "reply_to_id")
+            .first()
+        )
+        parent_id = reply.reply_to_id
+        await (
+            MessageReplies.filter(message_id=parent_id)
+            .using_db(connection)
+            .update(reply_count=F("reply_count") - 1)
+        )
+    return parent_id
+
+
+async def on_event(app: Sanic, event: Event) -> None:
+    """Republish the message a reply answers when the reply is created or deleted."""
+    if not event.name.endswith(COUNTED_CHANGES):
+        return
+    prefix, action = event.name.rsplit(".message.", 1)
+    room = next((room for room in app.ctx.rooms if room.kind.event_prefix == prefix), None)
+    if room is None:
+        return
+    if action == "create":
+        parent_id = (event.data.get("replyTo") or {}).get("id")
+    else:
+        parent_id = await forget_reply(event.data["id"])
+    if parent_id is None:
+        return
+    try:
+        await room.messages.republish(UUID(event.data[room.kind.id_key]), parent_id)
+    except NotFound:
+        pass  # its room was deleted meanwhile: nobody is left to tell
+
+
+async def fill_views(kind: RoomKind, views: list[dict[str, Any]], draft: MessageDraft | None):
+    """Set `replyTo` and `replyCount` in a batch of views: two queries at most."""
+    if draft is not None:  # a new message: no replies yet; what it answers is in the draft
+        parent_id = draft.extra.get("reply_to")
+        if parent_id is not None:
+            views[0]["replyTo"] = (await replied_to(kind, [parent_id])).get(parent_id)
+        return
+    rows = await MessageReplies.filter(message_id__in=[view["id"] for view in views]).values_list(
+        "message_id", "reply_to_id", "reply_count"
+    )
+    if not rows:
+        return
+    threads = {message_id: (parent_id, count) for message_id, parent_id, count in rows}
+    parents = await replied_to(kind, [parent for parent, _ in threads.values() if parent])
+    for view in views:
+        thread = threads.get(view["id"])
+        if thread is not None:
+            parent_id, view["replyCount"] = thread
+            view["replyTo"] = parents.get(parent_id)
+
+
+async def replied_to(kind: RoomKind, message_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """`replyTo` of replies to each of `message_ids`, by id."""
+    ids = list(set(message_ids))
+    if not ids:
+        return {}
+    rows = await kind.message_model.filter(id__in=ids).values_list(
+        "id", "author__username", "content", "deleted_at"
+    )
+    return {
+        message_id: {
+            "id": message_id,
+            "authorName": author_name,
+            "snippet": None if deleted_at is not None else content[:SNIPPET_CHARS],
+        }
+        for message_id, author_name, content, deleted_at in rows
+    }
+
+
+async def thread_page(
+    room: Any, room_id: UUID, reader_id: UUID, parent_id: int, query: HistoryQuery
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of the replies to a message, newest first, with the same cursors as history:
+    `before` and `after` are reply ids, and the next page is `before` the returned cursor.
+
+    Deleted replies keep their place as tombstones, as in history. The room is missing to a
+    reader who is not a member, and the message to one who names another room's.
+    """
+    await room.members_if_member(room_id, reader_id)
+    await room.messages.history.get(room_id, parent_id)
+    replies = MessageReplies.filter(reply_to_id=parent_id)
+    if query.after is not None:  # the `limit` replies right after `after`
+        replies = replies.filter(message_id__gt=query.after).order_by("message_id")
+        limit = query.limit
+    else:  # one more than asked says whether an older page exists
+        if query.before is not None:
+            replies = replies.filter(message_id__lt=query.before)
+        replies = replies.order_by("-message_id")
+        limit = query.limit + 1
+    ids = await replies.limit(limit).values_list("message_id", flat=True)
+    more = query.after is None and len(ids) > query.limit
+    ids = sorted(ids[: query.limit], reverse=True)
+    # The page's ids first, then their messages: a join before the limit could read a thread.
+    messages = await room.kind.message_model.filter(id__in=ids).select_related("author")
+    by_id = {message.id: message for message in messages}
+    ordered = [by_id[message_id] for message_id in ids if message_id in by_id]
+    views = await room.messages.serialise_many(ordered, reader_id)
+    return views, (ids[-1] if more else None)
