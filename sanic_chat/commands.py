@@ -47,10 +47,10 @@ class CommandFrame(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-def collect_commands(manager: Any) -> dict[str, CommandHandler]:
+def collect_commands(manager: Any, app: Sanic) -> dict[str, CommandHandler]:
     """Every plugin's WebSocket commands; two plugins claiming one type is a start-up error."""
     commands: dict[str, CommandHandler] = {}
-    for contribution in manager.hook.chat_register_commands():
+    for contribution in manager.hook.chat_register_commands(app=app):
         for name, handler in contribution.items():
             if name in commands or name in CORE_COMMANDS:
                 raise ConfigError(f"WebSocket command {name!r} is registered twice")
