@@ -1,0 +1,139 @@
+"""The counters: triggers on every kind's message table that keep `read_rooms`,
+`read_tombstones` and the authors' `read_positions`.
+
+A count read from counters costs a few index lookups, however long the room's history; a count
+of the messages after a position would grow with them. So the counters are kept where the
+messages are written, in the same statement and transaction, and each write costs the same
+whatever the room's size:
+
+- a new message adds one to its room's `message_count` and moves its author's position to it
+  (sending marks your own room read up to your message);
+- a message becoming a tombstone is recorded, and added to its room's `deleted_count`.
+
+Triggers, not the application: a send stores a batch of messages in one statement, and a count
+kept after the commit could be read, or overtaken, before it is kept. They run in the
+transaction that holds the order lock (`sanic_chat.messages.ordering`), so a room's counter
+moves one message at a time, in the messages' order.
+
+They are installed when a worker starts, for every kind of room it serves, the built-in ones
+and any a plugin adds: this plugin's migrations cannot know the other plugins' tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import TYPE_CHECKING
+
+from sanic import Sanic
+from tortoise import Tortoise
+
+from sanic_chat import transaction
+
+from .models import ReadPosition, ReadRoom, ReadTombstone
+
+if TYPE_CHECKING:
+    from sanic_chat.rooms import RoomKind
+
+log = logging.getLogger("sanic_chat.read_state")
+
+# Any constant: two workers starting together install the triggers one after the other.
+INSTALL_LOCK = 7_316_002
+
+
+def install_counters(app: Sanic) -> None:
+    @app.before_server_start
+    async def install(app: Sanic) -> None:
+        connection = Tortoise.get_connection("default")
+        postgres = connection.capabilities.dialect == "postgres"
+        for room in app.ctx.rooms:
+            if postgres:
+                await _install_postgres(connection, room.kind)
+            else:  # `IF NOT EXISTS`, and one writer at a time anyway
+                await connection.execute_script(sqlite_triggers(room.kind))
+
+
+async def _install_postgres(connection, kind: RoomKind) -> None:
+    script = postgres_triggers(kind)
+    name = _function_name(kind)
+    # The function's text names its version: an unchanged one is left as it is, so a start
+    # takes no lock on the message table.
+    version = hashlib.sha256(script.encode()).hexdigest()[:16]
+    _, rows = await connection.execute_query(
+        "SELECT 1 FROM pg_proc WHERE proname = $1 AND prosrc LIKE $2", [name, f"%{version}%"]
+    )
+    if rows:
+        return
+    async with transaction() as locked:
+        await locked.execute_query(f"SELECT pg_advisory_xact_lock({INSTALL_LOCK})")
+        await locked.execute_script(script.replace("{version}", version))
+    log.info("read-state counters installed on %s", kind.message_model._meta.db_table)
+
+
+def _function_name(kind: RoomKind) -> str:
+    return f"read_state_count_{kind.message_model._meta.db_table}"[:63]
+
+
+def _on_insert(kind: RoomKind) -> str:
+    """The statements run for each new message `NEW` (the same on both databases)."""
+    room, rooms, positions = f'NEW."{kind.room_column}"', _table(ReadRoom), _table(ReadPosition)
+    return f"""
+  INSERT INTO {rooms} (room_type, room_id, message_count, deleted_count, counted_from)
+  VALUES ('{kind.name}', {room}, 1, 0, NEW.id)
+  ON CONFLICT (room_type, room_id)
+  DO UPDATE SET message_count = {rooms}.message_count + 1;
+  INSERT INTO {positions} (user_id, room_type, room_id, last_read_id, read_count)
+  SELECT NEW.author_id, '{kind.name}', {room}, NEW.id, r.message_count
+  FROM {rooms} r WHERE r.room_type = '{kind.name}' AND r.room_id = {room}
+  ON CONFLICT (user_id, room_type, room_id) DO UPDATE
+  SET last_read_id = excluded.last_read_id, read_count = excluded.read_count
+  WHERE {positions}.last_read_id < excluded.last_read_id;"""
+
+
+def _on_delete(kind: RoomKind) -> str:
+    """The statements run for each message `NEW` that has just become a tombstone."""
+    room, rooms, tombstones = f'NEW."{kind.room_column}"', _table(ReadRoom), _table(ReadTombstone)
+    counted = f"room_type = '{kind.name}' AND room_id = {room} AND counted_from <= NEW.id"
+    return f"""
+  INSERT INTO {tombstones} (room_type, room_id, message_id)
+  SELECT '{kind.name}', {room}, NEW.id FROM {rooms} WHERE {counted}
+  ON CONFLICT (room_type, room_id, message_id) DO NOTHING;
+  UPDATE {rooms} SET deleted_count = deleted_count + 1 WHERE {counted};"""
+
+
+def postgres_triggers(kind: RoomKind) -> str:
+    table, function = kind.message_model._meta.db_table, _function_name(kind)
+    return f"""
+CREATE OR REPLACE FUNCTION "{function}"() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+  -- read-state counters, version {{version}}
+  IF TG_OP = 'INSERT' THEN {_on_insert(kind)}
+  ELSE {_on_delete(kind)}
+  END IF;
+  RETURN NULL;
+END
+$body$;
+CREATE OR REPLACE TRIGGER read_state_on_insert AFTER INSERT ON "{table}"
+  FOR EACH ROW EXECUTE FUNCTION "{function}"();
+CREATE OR REPLACE TRIGGER read_state_on_delete AFTER UPDATE OF deleted_at ON "{table}"
+  FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL)
+  EXECUTE FUNCTION "{function}"();
+"""
+
+
+def sqlite_triggers(kind: RoomKind) -> str:
+    """The same counters for the embedded SQLite database."""
+    table = kind.message_model._meta.db_table
+    return f"""
+CREATE TRIGGER IF NOT EXISTS "read_state_on_insert_{table}" AFTER INSERT ON "{table}"
+BEGIN {_on_insert(kind)}
+END;
+CREATE TRIGGER IF NOT EXISTS "read_state_on_delete_{table}" AFTER UPDATE OF deleted_at
+ON "{table}" WHEN OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL
+BEGIN {_on_delete(kind)}
+END;
+"""
+
+
+def _table(model) -> str:
+    return f'"{model._meta.db_table}"'
