@@ -6,9 +6,11 @@ itself exports is a subset of this module, kept for the plugins written against 
 
 - Hooks: `hookimpl` marks an implementation; the hooks are listed in `sanic_chat.hookspecs`.
 - Settings and start-up: `Settings`, `PluginError`.
-- Routes: `authenticated`, `json_body`, `query_args`, `parse`, `parse_id`, `responds`,
-  `path_parameter`, `reply`, `ERROR_DESCRIPTIONS`; models with `CamelModel`, `at_most`,
-  `NOT_BLANK`, `WHITESPACE`.
+- Routes: `authenticated`, `json_body`, `query_args`, `parse`, `parse_id`, `parse_message_id`
+  (with `MESSAGE_ID_SCHEMA` for OpenAPI), `responds`, `path_parameter`, `reply`,
+  `ERROR_DESCRIPTIONS`; models with `CamelModel`, `at_most`, `NOT_BLANK`, `WHITESPACE`;
+  `HistoryQuery` for a page of messages, `LAST_ID` the largest message id.
+- WebSocket commands: a handler is a `CommandHandler`, called with a `CommandContext`.
 - Errors (one problem document each): `ChatError` and its kinds.
 - Storage: `transaction`; `dialect_of(connection)`, the `Dialect` that says how this database
   writes what portable SQL cannot (placeholders, byte order, UUID values); the abstract
@@ -22,6 +24,7 @@ itself exports is a subset of this module, kept for the plugins written against 
 from __future__ import annotations
 
 from .awaitables import first_answer
+from .commands import CommandContext, CommandHandler
 from .config import Settings
 from .errors import (
     BadRequest,
@@ -39,7 +42,7 @@ from .events import Event
 from .hookspecs import hookimpl
 from .hub import Outgoing
 from .jsoncodec import loads
-from .messages import Message, MessageContent, MessageDraft, message_out
+from .messages import LAST_ID, HistoryQuery, Message, MessageContent, MessageDraft, message_out
 from .openapi import ERROR_DESCRIPTIONS, path_parameter, responds
 from .plugins import PluginError
 from .rooms import Members, MessageRule, RoomKind, author_only
@@ -47,19 +50,31 @@ from .schemas import NOT_BLANK, WHITESPACE, CamelModel, at_most, reply
 from .security import authenticated, user_gone
 from .storage import Dialect, dialect_of
 from .transactions import transaction
-from .validation import json_body, parse, parse_id, query_args
+from .validation import (
+    MESSAGE_ID_SCHEMA,
+    json_body,
+    parse,
+    parse_id,
+    parse_message_id,
+    query_args,
+)
 
 __all__ = [
     "ERROR_DESCRIPTIONS",
+    "LAST_ID",
+    "MESSAGE_ID_SCHEMA",
     "NOT_BLANK",
     "WHITESPACE",
     "BadRequest",
     "CamelModel",
     "ChatError",
+    "CommandContext",
+    "CommandHandler",
     "Conflict",
     "Dialect",
     "Event",
     "Forbidden",
+    "HistoryQuery",
     "Members",
     "Message",
     "MessageContent",
@@ -85,6 +100,7 @@ __all__ = [
     "message_out",
     "parse",
     "parse_id",
+    "parse_message_id",
     "path_parameter",
     "query_args",
     "reply",
