@@ -1,7 +1,24 @@
 // The client: sign-in, rooms, messages, members; wired to the REST API and the WebSocket.
 
-import { ApiError, anonymous, del, get, patch, post } from "./api.js";
+import { ApiError, anonymous, call, del, get, patch, post } from "./api.js";
 import { byId, el } from "./dom.js";
+import { applyReactionAnswer, applyReactionEvent } from "./reactions.js";
+import {
+  countMessageEvent,
+  markShownRead,
+  notePeerRead,
+  takeListFields,
+  takePosition,
+  takeReadySnapshot,
+} from "./reading.js";
+import {
+  cancelReply,
+  drawReplyBar,
+  forgetParentText,
+  restoreReply,
+  startReply,
+  takeReply,
+} from "./replies.js";
 import { accept, forget, onChange, session } from "./session.js";
 import { ChatSocket } from "./socket.js";
 import {
@@ -35,7 +52,7 @@ let roomsReload = null;
 
 const socket = new ChatSocket({ onFrame: handleFrame, onState: showConnection });
 
-const actions = { openRoom, startEdit, deleteMessage, removeMember };
+const actions = { openRoom, startEdit, deleteMessage, removeMember, startReply, react, redraw };
 
 // ---- helpers --------------------------------------------------------------------------------
 
@@ -66,6 +83,8 @@ function redraw() {
   if (room.kind === "group") drawMembers(room, actions);
   if (room.messages) drawMessages(room, actions, [...(pending.get(room.key)?.values() || [])]);
   drawTypingFor(room);
+  drawReplyBar();
+  markShownRead(room, sendMark).then((marked) => marked && drawRooms(actions), showError);
 }
 
 // ---- sign-in --------------------------------------------------------------------------------
@@ -75,6 +94,8 @@ function showSignin() {
   state.rooms.clear();
   state.openKey = null;
   state.me = null;
+  state.reads.clear();
+  cancelReply();
   forgetMessageNodes();
   byId("app").hidden = true;
   byId("signin").hidden = false;
@@ -149,9 +170,13 @@ async function loadRooms() {
   try {
     const [groups, conversations] = await Promise.all([get("/api/group"), get("/api/conversation")]);
     const seen = new Set();
-    for (const group of groups.groups) seen.add(mergeGroup(group).key);
+    for (const group of groups.groups) {
+      seen.add(mergeGroup(group).key);
+      takeListFields("group", group, socket.cursor);
+    }
     for (const conversation of conversations.conversations) {
       seen.add(mergeConversation(conversation).key);
+      takeListFields("conversation", conversation, socket.cursor);
     }
     // Rooms left or removed from while this client was away.
     for (const key of known) if (!seen.has(key)) dropRoom(key);
@@ -346,7 +371,12 @@ composer.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
     byId("composer").requestSubmit();
-  }
+  } else if (event.key === "Escape" && cancelReply()) event.preventDefault();
+});
+
+byId("reply-cancel").addEventListener("click", () => {
+  cancelReply();
+  composer.focus();
 });
 
 composer.addEventListener("input", () => {
@@ -363,10 +393,10 @@ byId("composer").addEventListener("submit", async (event) => {
   if (!room || !content.trim()) return;
   composer.value = "";
   lastTypingSent = 0;
-  await sendMessage(room, content);
+  await sendMessage(room, content, takeReply(room));
 });
 
-async function sendMessage(room, content) {
+async function sendMessage(room, content, reply) {
   const clientId = newClientId();
   const draft = {
     clientId,
@@ -374,11 +404,15 @@ async function sendMessage(room, content) {
     pending: true,
     author: state.me,
     createdAt: new Date().toISOString(),
+    replyTo: reply,
   };
   if (!pending.has(room.key)) pending.set(room.key, new Map());
   pending.get(room.key).set(clientId, draft);
   redraw();
-  const data = { [roomField(room)]: room.id, content, clientId };
+  // `replyTo` only when answering: a service without the replies plugin refuses no field, but
+  // a plain message needs none.
+  const body = reply ? { content, clientId, replyTo: reply.id } : { content, clientId };
+  const data = { [roomField(room)]: room.id, ...body };
   try {
     let stored;
     try {
@@ -387,11 +421,14 @@ async function sendMessage(room, content) {
       if (error.status) throw error; // refused by the service: sending again would not help
       // Not connected, or the socket dropped before the ack: the same clientId over REST
       // returns the message if it was stored after all.
-      stored = await post(`${roomPath(room)}/message`, { content, clientId });
+      stored = await post(`${roomPath(room)}/message`, body);
     }
     mergeMessage(stored);
   } catch (error) {
-    if (!composer.value) composer.value = content;
+    if (!composer.value) {
+      composer.value = content;
+      restoreReply(room, reply);
+    }
     showError(error instanceof ApiError || error.status ? error : new Error(`Not sent: ${error.message}`));
   } finally {
     pending.get(room.key).delete(clientId);
@@ -448,6 +485,41 @@ async function deleteMessage(room, message) {
   }
 }
 
+// ---- reactions and read marks -----------------------------------------------------------------
+
+// A command over the socket, or its REST twin when the socket is not there.
+async function commandOr(type, data, method, path, body) {
+  try {
+    return await socket.command(type, data);
+  } catch (error) {
+    if (error.status) throw error;
+    return call(method, path, body);
+  }
+}
+
+async function react(room, message, emoji, add, from) {
+  const path = `${roomPath(room)}/message/${message.id}/reactions/${encodeURIComponent(emoji)}`;
+  const data = { [roomField(room)]: room.id, messageId: message.id, emoji };
+  try {
+    const type = add ? "reaction.add" : "reaction.remove";
+    applyReactionAnswer(room, await commandOr(type, data, add ? "PUT" : "DELETE", path));
+  } catch (error) {
+    showError(error);
+  }
+  redraw();
+}
+
+function sendMark(room, messageId) {
+  const data = { [roomField(room)]: room.id, messageId };
+  return commandOr(`${room.kind}.read.mark`, data, "POST", `${roomPath(room)}/read`, { messageId });
+}
+
+// The tab comes back into view: what the open room shows is now read.
+document.addEventListener("visibilitychange", () => {
+  const room = openRoomState();
+  if (room && document.visibilityState === "visible") redraw();
+});
+
 // ---- live events ----------------------------------------------------------------------------
 
 function showConnection(status) {
@@ -460,10 +532,24 @@ function showConnection(status) {
 
 function handleFrame(frame) {
   const { type, data } = frame;
-  if (type === "ready") return resumed();
-  if (type.endsWith(".message.create") || type.endsWith(".message.edit") || type.endsWith(".message.delete")) {
-    clearTyping(messageRoomKey(data), data.author.id);
-    if (!mergeMessage(data)) reloadRoomsSoon(); // a room this client has not heard of yet
+  const [kind, ...rest] = type.split(".");
+  const event = rest.join(".");
+  if (type === "ready") return resumed(data);
+  if (["message.create", "message.edit", "message.delete"].includes(event)) {
+    const key = messageRoomKey(data);
+    const change = event.slice("message.".length);
+    clearTyping(key, data.author.id);
+    countMessageEvent(change, data, frame.cursor, key);
+    const room = mergeMessage(data);
+    if (!room) reloadRoomsSoon(); // a room this client has not heard of yet
+    else if (change === "create") notePeerRead(room, data.author.id, data.id);
+    if (change === "delete") forgetParentText(key, data.id);
+  } else if (event === "message.reaction") {
+    applyReactionEvent(data);
+  } else if (event === "read.update") {
+    takePosition(kind, data);
+  } else if (event === "receipt.update") {
+    notePeerRead(state.rooms.get(messageRoomKey(data)), data.userId, data.messageId);
   } else if (["group.create", "group.update", "group.owner.update"].includes(type)) {
     mergeGroup(data);
   } else if (type.startsWith("group.user.")) {
@@ -494,7 +580,8 @@ function handleFrame(frame) {
 
 // Each (re)connection: room changes are not replayed, so the room list is read again; message
 // changes are, from the cursor, unless this client never had one (then the open room is read).
-function resumed() {
+function resumed(ready) {
+  if (ready.readState) takeReadySnapshot(ready.readState);
   state.online.clear();
   loadRooms();
   const room = openRoomState();

@@ -8,6 +8,8 @@ export const state = {
   usernames: new Map(),
   online: new Set(),
   openKey: null,
+  // Room key -> {unread, lastReadId, asOf}: only with the read-state plugin (see reading.js).
+  reads: new Map(),
 };
 
 export const roomKey = (kind, id) => `${kind}:${id}`;
@@ -26,7 +28,7 @@ function room(kind, id) {
   const key = roomKey(kind, id);
   let known = state.rooms.get(key);
   if (!known) {
-    known = { key, kind, id, messages: null, nextCursor: null, members: null };
+    known = { key, kind, id, messages: null, nextCursor: null, members: null, peerReadId: null };
     state.rooms.set(key, known);
   }
   return known;
@@ -65,10 +67,21 @@ export function dropRoom(key) {
 // Timestamps compared as instants: their texts may differ in precision.
 const at = (iso) => (iso ? Date.parse(iso) : 0);
 
-// Which of two versions of a message is newer: a delete is final, then the later edit wins.
+// Live frames go to every member alike, so their reactions cannot say `me`: keep ours.
+function withMine(reactions, before) {
+  return reactions?.map((reaction) =>
+    "me" in reaction
+      ? reaction
+      : { ...reaction, me: before?.find((old) => old.emoji === reaction.emoji)?.me ?? false },
+  );
+}
+
+// Which of two versions of a message is newer: a delete is final, then the later edit wins. An
+// equal `editedAt` is the same text with newer fields of plugins (reactions, reply counts).
 function newer(a, b) {
   if (a.deleted !== b.deleted) return a.deleted ? a : b;
-  return at(b.editedAt) > at(a.editedAt) ? b : a;
+  if (at(a.editedAt) > at(b.editedAt)) return a;
+  return b.reactions ? { ...b, reactions: withMine(b.reactions, a.reactions) } : b;
 }
 
 // Returns the room the message belongs to, or null for a room this client does not know.
@@ -89,6 +102,15 @@ export function mergeMessage(message) {
     const stored = known.messages.get(message.id);
     known.messages.set(message.id, stored ? newer(stored, message) : message);
   }
+  return known;
+}
+
+// Replace a stored message by a changed copy, wherever the room holds it.
+export function updateMessage(key, id, change) {
+  const known = state.rooms.get(key);
+  const stored = known?.messages?.get(id);
+  if (stored) known.messages.set(id, { ...stored, ...change(stored) });
+  if (known?.lastMessage?.id === id) known.lastMessage = { ...known.lastMessage, ...change(known.lastMessage) };
   return known;
 }
 

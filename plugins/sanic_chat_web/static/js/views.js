@@ -2,6 +2,9 @@
 // not lose an edit in progress or the reader's place.
 
 import { byId, el, time } from "./dom.js";
+import { hasReactions, isPickerOpen, reactionBar } from "./reactions.js";
+import { unreadCount } from "./reading.js";
+import { canReply, quote, replyCountText } from "./replies.js";
 import { messagesInOrder, roomsNewestFirst, state } from "./store.js";
 
 const messageNodes = new Map();
@@ -20,6 +23,7 @@ export function drawRooms(actions) {
   const list = byId("rooms");
   const items = roomsNewestFirst().map((room) => {
     const online = room.kind === "conversation" && state.online.has(room.recipient.id);
+    const unread = room.key === state.openKey ? 0 : unreadCount(room.key);
     return el(
       "li",
       {},
@@ -31,10 +35,22 @@ export function drawRooms(actions) {
           "data-room": room.key,
           onclick: () => actions.openRoom(room.key),
         },
-        el("span", {
-          class: `title${online ? " online-dot" : ""}`,
-          text: roomLabel(room),
-        }),
+        el(
+          "span",
+          { class: "title-row" },
+          el("span", {
+            class: `title${online ? " online-dot" : ""}`,
+            text: roomLabel(room),
+          }),
+          unread
+            ? el(
+                "span",
+                { class: "badge" },
+                String(unread),
+                el("span", { class: "visually-hidden", text: " unread" }),
+              )
+            : null,
+        ),
         el("span", { class: "preview", text: preview(room.lastMessage) }),
       ),
     );
@@ -84,13 +100,21 @@ export function drawMembers(room, actions) {
   byId("member-list").replaceChildren(...items);
 }
 
-function messageNode(message, room, actions) {
+function showParent(parentId) {
+  const parent = byId("messages").querySelector(`li[data-id="${parentId}"]`);
+  if (!parent) return;
+  parent.scrollIntoView({ block: "center" });
+  parent.focus();
+}
+
+function messageNode(message, room, actions, seen) {
   const mine = message.author.id === state.me.id;
   const classes = ["message", mine && "mine", message.deleted && "deleted", message.pending && "pending"];
   const canDelete = !message.deleted && !message.pending && (mine || room.ownerId === state.me.id);
+  const replies = replyCountText(message);
   return el(
     "li",
-    { class: classes.filter(Boolean).join(" "), "data-id": message.id },
+    { class: classes.filter(Boolean).join(" "), "data-id": message.id, tabindex: "-1" },
     el(
       "div",
       { class: "meta" },
@@ -98,12 +122,23 @@ function messageNode(message, room, actions) {
       time(message.createdAt),
       message.editedAt && !message.deleted ? el("span", { text: "(edited)" }) : null,
       message.pending ? el("span", { text: "sending…" }) : null,
+      canReply(message)
+        ? el("button", {
+            type: "button",
+            class: "link",
+            text: "Reply",
+            "aria-label": `Reply to ${mine ? "your message" : message.author.username}`,
+            "data-control": "reply",
+            onclick: () => actions.startReply(room, message),
+          })
+        : null,
       mine && !message.deleted && !message.pending
         ? el("button", {
             type: "button",
             class: "link",
             text: "Edit",
             "aria-label": "Edit message",
+            "data-control": "edit",
             onclick: () => actions.startEdit(room, message),
           })
         : null,
@@ -113,19 +148,73 @@ function messageNode(message, room, actions) {
             class: "link",
             text: "Delete",
             "aria-label": "Delete message",
+            "data-control": "delete",
             onclick: () => actions.deleteMessage(room, message),
           })
         : null,
     ),
+    message.replyTo ? quote(message.replyTo, () => showParent(message.replyTo.id)) : null,
     el("p", { class: "content", text: message.deleted ? "message deleted" : message.content }),
+    replies || seen
+      ? el(
+          "div",
+          { class: "footnotes" },
+          replies ? el("span", { class: "reply-count", text: replies }) : null,
+          seen ? el("span", { class: "seen", text: "Seen" }) : null,
+        )
+      : null,
+    hasReactions(message) ? reactionBar(room, message, actions) : null,
   );
 }
 
 // Same message, same rendering: a node is rebuilt only when its version changed.
-function signature(message, room) {
-  return [message.content, message.editedAt, message.deleted, message.pending, room.ownerId].join(
-    "\u0000",
-  );
+function signature(message, room, seen) {
+  return JSON.stringify([
+    message.content,
+    message.editedAt,
+    message.deleted,
+    message.pending,
+    room.ownerId,
+    message.reactions,
+    message.replyTo,
+    message.replyCount,
+    seen,
+    message.pending || isPickerOpen(room, message),
+  ]);
+}
+
+// In a conversation, the newest of one's own messages the other person has read.
+function seenMessageId(room, stored) {
+  if (room.kind !== "conversation" || !room.peerReadId) return null;
+  let seen = null;
+  for (const message of stored) {
+    if (message.id > room.peerReadId) break;
+    if (message.author.id === state.me.id && !message.deleted) seen = message.id;
+  }
+  return seen;
+}
+
+// A redraw replaces the node holding the focus: give it to the same control in the new one (or
+// to the message's reaction toggle, when that control went away with a picker or a reaction).
+function focusedControl(list) {
+  const active = document.activeElement;
+  const item = active?.closest?.("#messages > li");
+  if (!item || !list.contains(active)) return null;
+  return { id: item.dataset.id, control: active.dataset.control ?? null, active };
+}
+
+function restoreFocus(list, focused) {
+  // Even a node put back in place loses the focus when it is taken out.
+  if (!focused || document.activeElement === focused.active) return;
+  if (focused.active.isConnected) return focused.active.focus({ preventScroll: true });
+  const item = list.querySelector(`:scope > li[data-id="${focused.id}"]`);
+  if (!item) return;
+  const controls = [...item.querySelectorAll("[data-control]")];
+  const target =
+    controls.find((node) => node.dataset.control === focused.control) ||
+    controls.find((node) => node.dataset.control === "picker") ||
+    item;
+  target.focus({ preventScroll: true });
 }
 
 export function drawMessages(room, actions, pending = []) {
@@ -133,26 +222,30 @@ export function drawMessages(room, actions, pending = []) {
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   const heightBefore = list.scrollHeight;
   const firstBefore = list.firstElementChild;
+  const focused = focusedControl(list);
   const nodes = [];
   const stored = messagesInOrder(room);
+  const seenId = seenMessageId(room, stored);
   // The event of a message sent from here can beat its ack: once stored, the draft goes.
   const storedIds = new Set(stored.map((message) => message.clientId).filter(Boolean));
   const drafts = pending.filter((draft) => !storedIds.has(draft.clientId));
   for (const message of [...stored, ...drafts]) {
     const key = `${room.key}:${message.pending ? message.clientId : message.id}`;
-    const sig = signature(message, room);
+    const seen = !message.pending && message.id === seenId;
+    const sig = signature(message, room, seen);
     let entry = messageNodes.get(key);
     if (!entry || entry.sig !== sig) {
       if (entry?.editing) {
         nodes.push(entry.node);
         continue;
       }
-      entry = { node: messageNode(message, room, actions), sig };
+      entry = { node: messageNode(message, room, actions, seen), sig };
       messageNodes.set(key, entry);
     }
     nodes.push(entry.node);
   }
   list.replaceChildren(...nodes);
+  restoreFocus(list, focused);
   byId("older").hidden = !room.nextCursor;
   if (atBottom) list.scrollTop = list.scrollHeight;
   else if (firstBefore && list.firstElementChild !== firstBefore) {

@@ -1,0 +1,99 @@
+// Unread counts, read marks and receipts: only where the read-state plugin runs, which the
+// client knows from `unreadCount` on the room lists and `readState` in `ready`. Without them
+// `state.reads` stays empty and nothing here shows or sends anything.
+//
+// Counts follow docs/read-state.md: a snapshot exact up to a cursor (`asOf`), then the message
+// events above that cursor, then the reader's own marks (`<kind>.read.update`).
+
+import { roomKey, state } from "./store.js";
+
+const KIND_ID_FIELDS = { group: "groupId", conversation: "conversationId" };
+
+function keyOf(kind, data) {
+  return roomKey(kind, data[KIND_ID_FIELDS[kind]]);
+}
+
+const above = (cursor, asOf) => asOf == null || (cursor != null && BigInt(cursor) > BigInt(asOf));
+
+// `ready`'s snapshot: every room's count, exact up to its `asOf`.
+export function takeReadySnapshot(readState) {
+  state.reads.clear();
+  for (const room of readState.rooms) {
+    state.reads.set(keyOf(room.type, room), {
+      unread: room.unreadCount,
+      lastReadId: room.lastReadMessageId,
+      asOf: readState.asOf,
+    });
+  }
+}
+
+// A room list's fields, for a room `ready` did not know (one joined since). The list has no
+// cursor of its own: the newest one this client has seen is the nearest to it.
+export function takeListFields(kind, room, cursor) {
+  const key = roomKey(kind, room.id);
+  if (!("unreadCount" in room) || state.reads.has(key)) return;
+  state.reads.set(key, {
+    unread: room.unreadCount,
+    lastReadId: room.lastReadMessageId,
+    asOf: cursor,
+  });
+}
+
+// The reader's own position (a mark's answer or a `<kind>.read.update`), when it is newer.
+export function takePosition(kind, position) {
+  const key = keyOf(kind, position);
+  const held = state.reads.get(key);
+  if (held && held.lastReadId != null && position.lastReadMessageId <= held.lastReadId) return;
+  state.reads.set(key, {
+    unread: position.unreadCount,
+    lastReadId: position.lastReadMessageId,
+    asOf: position.asOf,
+  });
+}
+
+// A message event (`create`, `edit` or `delete`) with its frame's cursor.
+export function countMessageEvent(change, message, cursor, key) {
+  const held = state.reads.get(key);
+  if (!held || !above(cursor, held.asOf) || change === "edit") return;
+  if (message.author.id === state.me.id) {
+    // Sending marks one's own room read up to the message sent, on the server: no event says so.
+    if (change === "create" && !(held.lastReadId >= message.id)) {
+      held.lastReadId = message.id;
+      held.unread = 0;
+    }
+    return;
+  }
+  if (held.lastReadId != null && message.id <= held.lastReadId) return;
+  if (change === "create" && !message.deleted) held.unread += 1;
+  if (change === "delete") held.unread = Math.max(held.unread - 1, 0);
+}
+
+export function unreadCount(key) {
+  return state.reads.get(key)?.unread ?? 0;
+}
+
+// How far the other person of a conversation has read: from their receipts, and from their own
+// messages (sending moves the sender's position to what they sent).
+export function notePeerRead(room, userId, messageId) {
+  if (room?.kind !== "conversation" || userId === state.me.id) return;
+  if (!(room.peerReadId >= messageId)) room.peerReadId = messageId;
+}
+
+const inFlight = new Map(); // room key -> message id being marked
+
+// Mark the open room read up to the newest message it shows, when this tab is seen. Whether
+// it marked anything.
+export async function markShownRead(room, send) {
+  const held = state.reads.get(room.key);
+  if (!held || !room.messages || document.visibilityState !== "visible") return false;
+  let newest = 0;
+  for (const id of room.messages.keys()) if (id > newest) newest = id;
+  if (!newest || held.lastReadId >= newest || inFlight.get(room.key) >= newest) return false;
+  inFlight.set(room.key, newest);
+  try {
+    takePosition(room.kind, await send(room, newest));
+    return true;
+  } finally {
+    if (inFlight.get(room.key) === newest) inFlight.delete(room.key);
+  }
+}
