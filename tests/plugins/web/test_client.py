@@ -89,7 +89,9 @@ async def test_two_people_chat_in_a_conversation_and_a_group(server, people):
     await expect_contents(bob, ["welcome, bob", "thanks"])
     await expect(bob.locator("#messages li").first).to_contain_text("(edited)")
     # bob may neither edit nor delete alice's message in alice's group.
-    await expect(bob.locator("#messages li").first.get_by_role("button")).to_have_count(0)
+    alices = bob.locator("#messages > li").first
+    await expect(alices.get_by_role("button", name=re.compile("^(Edit|Delete)"))).to_have_count(0)
+    await expect(alices.get_by_role("button", name=f"Reply to {alice_name}")).to_be_visible()
     await mine.get_by_role("button", name="Delete message").click()
     await expect_contents(bob, ["message deleted", "thanks"])
     assert dialogs == ["Delete this message?"]  # and no alert from the <script>

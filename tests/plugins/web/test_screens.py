@@ -59,13 +59,27 @@ async def test_main_screens(server, browser, http, shots):
             (alice, "Looks good. Does it hold up on a small phone?"),
             (bob, "Checked at 320 px: the room list folds away\nand the composer stays usable."),
         ]
+        messages = f"/api/group/{group.json()['id']}/message"
+        sent = []
         for author, text in lines:
-            await http.post(
-                f"/api/group/{group.json()['id']}/message",
-                json={"content": text},
-                headers=author["headers"],
+            # The last line answers alice's question.
+            reply = {"replyTo": sent[-1]["id"]} if len(sent) == 2 else {}
+            answer = await http.post(
+                messages, json={"content": text, **reply}, headers=author["headers"]
             )
-        await http.post("/api/group", json={"title": "Release 0.2"}, headers=alice["headers"])
+            sent.append(answer.json())
+        thumbs = f"{messages}/{sent[0]['id']}/reactions/%F0%9F%91%8D"
+        assert (await http.put(thumbs, headers=alice["headers"])).status_code == 201
+        release = await http.post(
+            "/api/group",
+            json={"title": "Release 0.2", "users": [bob["id"]]},
+            headers=alice["headers"],
+        )
+        await http.post(
+            f"/api/group/{release.json()['id']}/message",
+            json={"content": "The changelog draft is ready."},
+            headers=bob["headers"],
+        )
 
         page = await people.new(viewport=DESKTOP)
         await page.goto(server.http)
@@ -77,10 +91,14 @@ async def test_main_screens(server, browser, http, shots):
         await page.get_by_role("button", name="Members").click()
         await send(page, "Shipping it <b>today</b>.")
         await expect_contents(page, [text for _, text in lines] + ["Shipping it <b>today</b>."])
+        await expect(page.locator("#rooms .badge")).to_have_text(["1 unread"])  # Release 0.2
+        await expect(page.locator("#messages .quote")).to_have_count(1)
+        await page.get_by_role("button", name="Add a reaction").first.click()
         await check(page, shots, "chat-desktop")
 
         phone = await people.new(viewport=PHONE, is_mobile=True, has_touch=True)
         await sign_in(phone, server.http, bob["username"])
+        await expect(phone.locator("#rooms .badge").first).to_be_visible()
         await check(phone, shots, "rooms-phone")
         await open_room(phone, "Design review")
         await expect(phone.locator("#messages .content")).to_have_count(4)
