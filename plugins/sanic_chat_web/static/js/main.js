@@ -84,7 +84,11 @@ function redraw() {
   if (room.messages) drawMessages(room, actions, [...(pending.get(room.key)?.values() || [])]);
   drawTypingFor(room);
   drawReplyBar();
-  markShownRead(room, sendMark).then((marked) => marked && drawRooms(actions), showError);
+  // A mark that failed is tried again at the next redraw: nothing for the reader to do.
+  markShownRead(room, sendMark).then(
+    (marked) => marked && drawRooms(actions),
+    () => {},
+  );
 }
 
 // ---- sign-in --------------------------------------------------------------------------------
@@ -371,7 +375,7 @@ composer.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
     byId("composer").requestSubmit();
-  } else if (event.key === "Escape" && cancelReply()) event.preventDefault();
+  } else if (event.key === "Escape" && cancelReply(state.openKey)) event.preventDefault();
 });
 
 byId("reply-cancel").addEventListener("click", () => {

@@ -23,8 +23,9 @@ export function startReply(room, message) {
   byId("composer-input").focus();
 }
 
-export function cancelReply() {
-  if (!replyingTo) return false;
+// Stop answering (only in room `key`, when given); whether there was anything to cancel.
+export function cancelReply(key) {
+  if (!replyingTo || (key && replyingTo.roomKey !== key)) return false;
   replyingTo = null;
   drawReplyBar();
   return true;

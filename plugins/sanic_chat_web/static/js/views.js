@@ -209,7 +209,7 @@ function restoreFocus(list, focused) {
   if (focused.active.isConnected) return focused.active.focus({ preventScroll: true });
   const item = list.querySelector(`:scope > li[data-id="${focused.id}"]`);
   if (!item) return;
-  const controls = [...item.querySelectorAll("[data-control]")];
+  const controls = focused.control ? [...item.querySelectorAll("[data-control]")] : [];
   const target =
     controls.find((node) => node.dataset.control === focused.control) ||
     controls.find((node) => node.dataset.control === "picker") ||
