@@ -413,8 +413,7 @@ async function sendMessage(room, content, reply) {
   if (!pending.has(room.key)) pending.set(room.key, new Map());
   pending.get(room.key).set(clientId, draft);
   redraw();
-  // `replyTo` only when answering: a service without the replies plugin refuses no field, but
-  // a plain message needs none.
+  // `replyTo` only when answering (a server without the replies plugin stores a plain message).
   const body = reply ? { content, clientId, replyTo: reply.id } : { content, clientId };
   const data = { [roomField(room)]: room.id, ...body };
   try {
@@ -501,7 +500,7 @@ async function commandOr(type, data, method, path, body) {
   }
 }
 
-async function react(room, message, emoji, add, from) {
+async function react(room, message, emoji, add) {
   const path = `${roomPath(room)}/message/${message.id}/reactions/${encodeURIComponent(emoji)}`;
   const data = { [roomField(room)]: room.id, messageId: message.id, emoji };
   try {

@@ -5,25 +5,19 @@
 import { el } from "./dom.js";
 import { messageRoomKey, state, updateMessage } from "./store.js";
 
-export const COMMON_EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
+const COMMON_EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 
 let pickerOpenFor = null; // room key and message id of the open picker, or null
 
 export const hasReactions = (message) =>
   Array.isArray(message.reactions) && !message.deleted && !message.pending;
 
-export function pickerKey(room, message) {
+function pickerKey(room, message) {
   return `${room.key}:${message.id}`;
 }
 
 export function isPickerOpen(room, message) {
   return pickerOpenFor === pickerKey(room, message);
-}
-
-export function closePicker() {
-  const was = pickerOpenFor;
-  pickerOpenFor = null;
-  return was !== null;
 }
 
 function countLabel(reaction) {
@@ -85,13 +79,14 @@ export function reactionBar(room, message, actions) {
             "data-control": `pick:${emoji}`,
             onclick: () => {
               pickerOpenFor = null;
-              actions.react(room, message, emoji, !mine.has(emoji), "picker");
+              actions.react(room, message, emoji, !mine.has(emoji));
             },
           }),
         ),
       )
     : null;
-  return el("div", { class: "reactions", role: "group", "aria-label": "Reactions" }, chips, toggle, picker);
+  const props = { class: "reactions", role: "group", "aria-label": "Reactions" };
+  return el("div", props, chips, toggle, picker);
 }
 
 // `<kind>.message.reaction`: the counts as of its cursor. `me` changes only for our own.

@@ -110,7 +110,8 @@ export function updateMessage(key, id, change) {
   const known = state.rooms.get(key);
   const stored = known?.messages?.get(id);
   if (stored) known.messages.set(id, { ...stored, ...change(stored) });
-  if (known?.lastMessage?.id === id) known.lastMessage = { ...known.lastMessage, ...change(known.lastMessage) };
+  const last = known?.lastMessage;
+  if (last?.id === id) known.lastMessage = { ...last, ...change(last) };
   return known;
 }
 
