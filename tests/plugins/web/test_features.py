@@ -90,6 +90,14 @@ async def test_unread_counts_clear_when_read_on_every_tab_and_receipts_show(serv
     await expect(other_tab.locator("#rooms .preview").first).to_have_text("You: on my way")
     await expect(badge(other_tab, alice["username"])).to_have_count(0)
 
+    # A room that arrives live is counted too.
+    group = await http.post(
+        "/api/group", json={"title": "Demo day", "users": [bob["id"]]}, headers=alice["headers"]
+    )
+    await expect(other_tab.locator("#rooms .title", has_text="Demo day")).to_be_visible()
+    await say(http, alice, f"/api/group/{group.json()['id']}", "room 4 is booked")
+    await expect(badge(other_tab, "Demo day")).to_have_text("1 unread")
+
 
 async def test_reactions_toggle_from_the_keyboard_and_update_live(server, people, http):
     alice = await api_account(http, new_name("alice"))

@@ -5,6 +5,7 @@ import { byId, el } from "./dom.js";
 import { applyReactionAnswer, applyReactionEvent } from "./reactions.js";
 import {
   countMessageEvent,
+  lacksCount,
   markShownRead,
   notePeerRead,
   takeListFields,
@@ -554,15 +555,15 @@ function handleFrame(frame) {
   } else if (event === "receipt.update") {
     notePeerRead(state.rooms.get(messageRoomKey(data)), data.userId, data.messageId);
   } else if (["group.create", "group.update", "group.owner.update"].includes(type)) {
-    mergeGroup(data);
+    if (lacksCount(mergeGroup(data).key)) reloadRoomsSoon();
   } else if (type.startsWith("group.user.")) {
     const key = roomKey("group", data.groupId);
     if (!data.group || (type !== "group.user.add" && data.user.id === state.me.id)) {
       dropRoom(key);
       if (!openRoomState()) closeRoom();
-    } else mergeGroup(data.group);
+    } else if (lacksCount(mergeGroup(data.group).key)) reloadRoomsSoon();
   } else if (type === "conversation.create") {
-    mergeConversation(data);
+    if (lacksCount(mergeConversation(data).key)) reloadRoomsSoon();
   } else if (type === "typing") {
     return noteTyping(data);
   } else if (type === "presence") {

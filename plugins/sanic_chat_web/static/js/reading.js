@@ -13,10 +13,13 @@ function keyOf(kind, data) {
   return roomKey(kind, data[KIND_ID_FIELDS[kind]]);
 }
 
+let running = false; // the service has the plugin: a room without a count is one to fetch
+
 const above = (cursor, asOf) => asOf == null || (cursor != null && BigInt(cursor) > BigInt(asOf));
 
 // `ready`'s snapshot: every room's count, exact up to its `asOf`.
 export function takeReadySnapshot(readState) {
+  running = true;
   state.reads.clear();
   for (const room of readState.rooms) {
     state.reads.set(keyOf(room.type, room), {
@@ -32,6 +35,7 @@ export function takeReadySnapshot(readState) {
 export function takeListFields(kind, room, cursor) {
   const key = roomKey(kind, room.id);
   if (!("unreadCount" in room) || state.reads.has(key)) return;
+  running = true;
   state.reads.set(key, {
     unread: room.unreadCount,
     lastReadId: room.lastReadMessageId,
@@ -66,6 +70,11 @@ export function countMessageEvent(change, message, cursor, key) {
   if (held.lastReadId != null && message.id <= held.lastReadId) return;
   if (change === "create" && !message.deleted) held.unread += 1;
   if (change === "delete") held.unread = Math.max(held.unread - 1, 0);
+}
+
+// A room that came in an event (created, or joined) has no count yet: the room list has it.
+export function lacksCount(key) {
+  return running && !state.reads.has(key);
 }
 
 export function unreadCount(key) {
