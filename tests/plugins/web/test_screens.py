@@ -102,6 +102,11 @@ async def test_main_screens(server, browser, http, shots):
         await check(phone, shots, "rooms-phone")
         await open_room(phone, "Design review")
         await expect(phone.locator("#messages .content")).to_have_count(4)
+        # Answering alice's last message, with the reaction picker open: still 320 px wide.
+        last = phone.locator("#messages > li").last
+        await last.get_by_role("button", name="Add a reaction").click()
+        await last.get_by_role("button", name=f"Reply to {alice['username']}").click()
+        await expect(phone.locator("#reply-bar")).to_be_visible()
         await check(phone, shots, "chat-phone")
         await phone.get_by_role("button", name="Rooms").click()
         await expect(phone.locator("#rooms")).to_be_visible()

@@ -52,6 +52,7 @@ export function reactionBar(room, message, actions) {
     onclick: () => {
       pickerOpenFor = open ? null : pickerKey(room, message);
       actions.redraw();
+      document.querySelector("#messages .picker")?.scrollIntoView({ block: "nearest" });
     },
   });
   const mine = new Set(message.reactions.filter((r) => r.me).map((r) => r.emoji));

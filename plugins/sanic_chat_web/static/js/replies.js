@@ -13,6 +13,8 @@ export const canReply = (message) =>
   typeof message.replyCount === "number" && !message.deleted && !message.pending;
 
 export function startReply(room, message) {
+  const list = byId("messages");
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   replyingTo = {
     roomKey: room.key,
     id: message.id,
@@ -20,6 +22,8 @@ export function startReply(room, message) {
     snippet: message.content.slice(0, SNIPPET),
   };
   drawReplyBar();
+  // The bar takes room from the messages: keep the newest in view if they were.
+  if (atBottom) list.scrollTop = list.scrollHeight;
   byId("composer-input").focus();
 }
 
