@@ -179,7 +179,7 @@ function signature(message, room, seen) {
     message.replyTo,
     message.replyCount,
     seen,
-    message.pending || isPickerOpen(room, message),
+    isPickerOpen(room, message),
   ]);
 }
 
