@@ -27,6 +27,13 @@ async def people(browser):
     assert not crowd.errors, crowd.errors
 
 
+# What the browser says when the tab goes out of sight or comes back.
+VISIBILITY = """(state) => {
+    Object.defineProperty(document, "visibilityState", {configurable: true, get: () => state});
+    document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
 async def say(http, account: dict, path: str, text: str) -> dict:
     response = await http.post(
         f"{path}/message", json={"content": text}, headers=account["headers"]
@@ -89,6 +96,17 @@ async def test_unread_counts_clear_when_read_on_every_tab_and_receipts_show(serv
     await expect_connected(other_tab)
     await expect(other_tab.locator("#rooms .preview").first).to_have_text("You: on my way")
     await expect(badge(other_tab, alice["username"])).to_have_count(0)
+
+    # A tab out of sight reads nothing, though its room is open, until it is seen again.
+    await bob_page.evaluate(VISIBILITY, "hidden")
+    await send(alice_page, "one more thing")
+    await expect(message(bob_page, "one more thing")).to_be_visible()
+    await expect(badge(other_tab, alice["username"])).to_have_text("1 unread")
+    await bob_page.wait_for_timeout(1000)  # time enough for a mark it should not send
+    await expect(badge(other_tab, alice["username"])).to_have_text("1 unread")
+    await bob_page.evaluate(VISIBILITY, "visible")
+    await expect(badge(other_tab, alice["username"])).to_have_count(0)
+    await expect(message(alice_page, "one more thing").locator(".seen")).to_have_text("Seen")
 
     # A room that arrives live is counted too.
     group = await http.post(
