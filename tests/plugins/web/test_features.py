@@ -104,8 +104,10 @@ async def test_unread_counts_clear_when_read_on_every_tab_and_receipts_show(serv
     await expect(badge(other_tab, alice["username"])).to_have_text("1 unread")
     await bob_page.wait_for_timeout(1000)  # time enough for a mark it should not send
     await expect(badge(other_tab, alice["username"])).to_have_text("1 unread")
+    await expect(bob_page).to_have_title("(1) sanic-chat")
     await bob_page.evaluate(VISIBILITY, "visible")
     await expect(badge(other_tab, alice["username"])).to_have_count(0)
+    await expect(bob_page).to_have_title("sanic-chat")
     await expect(message(alice_page, "one more thing").locator(".seen")).to_have_text("Seen")
 
     # A room that arrives live is counted too.

@@ -19,11 +19,21 @@ function preview(message) {
   return `${who}: ${message.deleted ? "message deleted" : message.content}`;
 }
 
+// The open room in sight is being read (its mark may still be on its way).
+function shownUnread(room) {
+  const reading = room.key === state.openKey && document.visibilityState === "visible";
+  return reading ? 0 : unreadCount(room.key);
+}
+
 export function drawRooms(actions) {
   const list = byId("rooms");
-  const items = roomsNewestFirst().map((room) => {
+  const rooms = roomsNewestFirst();
+  const total = rooms.reduce((sum, room) => sum + shownUnread(room), 0);
+  // A tab in the background says in its title that messages wait.
+  document.title = total ? `(${total}) sanic-chat` : "sanic-chat";
+  const items = rooms.map((room) => {
     const online = room.kind === "conversation" && state.online.has(room.recipient.id);
-    const unread = room.key === state.openKey ? 0 : unreadCount(room.key);
+    const unread = shownUnread(room);
     return el(
       "li",
       {},
