@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.async_api import expect
 
 from tests.plugins.web.people import (
     WAIT_MS,
-    People,
     api_account,
     contents,
     expect_connected,
@@ -22,14 +20,6 @@ from tests.plugins.web.people import (
 )
 
 SCRIPT = 'hi <script>alert("x")</script> <b>bold</b> &amp;'
-
-
-@pytest.fixture
-async def people(browser):
-    crowd = People(browser)
-    yield crowd
-    await crowd.close()
-    assert not crowd.errors, crowd.errors
 
 
 async def test_two_people_chat_in_a_conversation_and_a_group(server, people):

@@ -3,12 +3,10 @@ read-state, reactions and replies plugins (built in, on by default)."""
 
 from __future__ import annotations
 
-import pytest
 from playwright.async_api import Page, expect
 
 from tests.plugins.web.people import (
     WAIT_MS,
-    People,
     api_account,
     expect_connected,
     expect_contents,
@@ -17,15 +15,6 @@ from tests.plugins.web.people import (
     send,
     sign_in,
 )
-
-
-@pytest.fixture
-async def people(browser):
-    crowd = People(browser)
-    yield crowd
-    await crowd.close()
-    assert not crowd.errors, crowd.errors
-
 
 # What the browser says when the tab goes out of sight or comes back.
 VISIBILITY = """(state) => {
