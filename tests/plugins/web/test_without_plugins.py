@@ -17,7 +17,7 @@ from tests.plugins.web.people import (
     sign_in,
 )
 
-FEATURES = "#rooms .badge, #messages .reactions, #messages .quote, #messages .reply-count"
+FEATURES = "#rooms .badge, #messages .reactions, #messages .quote, #messages .reply-count, .seen"
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,8 @@ async def test_the_client_works_without_their_plugins_and_shows_none_of_their_co
         await open_room(page, f"@{alice['username']}")
         await send(page, "hi alice")
         await expect_contents(page, ["hello", "hi alice"])
+        await http.post(path, json={"content": "how are you?"}, headers=alice["headers"])
+        await expect_contents(page, ["hello", "hi alice", "how are you?"])
         assert await page.locator(FEATURES).count() == 0
         assert await page.get_by_role("button", name="Reply to", exact=False).count() == 0
         assert await page.locator("#reply-bar").is_hidden()

@@ -546,7 +546,8 @@ function handleFrame(frame) {
     countMessageEvent(change, data, frame.cursor, key);
     const room = mergeMessage(data);
     if (!room) reloadRoomsSoon(); // a room this client has not heard of yet
-    else if (change === "create") notePeerRead(room, data.author.id, data.id);
+    // Once receipts are known to come, the other person's messages move their position too.
+    else if (change === "create" && room.peerReadId) notePeerRead(room, data.author.id, data.id);
     if (change === "delete") forgetParentText(key, data.id);
   } else if (event === "message.reaction") {
     applyReactionEvent(data);

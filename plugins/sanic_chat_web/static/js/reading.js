@@ -81,8 +81,8 @@ export function unreadCount(key) {
   return state.reads.get(key)?.unread ?? 0;
 }
 
-// How far the other person of a conversation has read: from their receipts, and from their own
-// messages (sending moves the sender's position to what they sent).
+// How far the other person of a conversation has read: from their receipts, and then from their
+// own messages (sending moves the sender's position to what they sent).
 export function notePeerRead(room, userId, messageId) {
   if (room?.kind !== "conversation" || userId === state.me.id) return;
   if (!(room.peerReadId >= messageId)) room.peerReadId = messageId;
