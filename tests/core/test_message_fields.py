@@ -66,7 +66,8 @@ async def chat_fill_message_views(kind, viewer_id, views, draft):
             "viewer": None if viewer_id is None else str(viewer_id),
             "ids": [view["id"] for view in views],
             "rooms": [view[kind.id_key] for view in views],
-            "draft": None if draft is None else draft.extra,
+            # Its own field only: other plugins' (replies) are in `draft.extra` too.
+            "draft": None if draft is None else {"stamp": draft.extra["stamp"]},
         }
     )
     for view in views:
@@ -216,6 +217,7 @@ async def test_hook_chat_fill_message_views(server, http):
         f"/api/group/{group}/message?before={page['nextCursor']}", headers=bob["headers"]
     )
     assert older.json()["messages"][0]["stamp"] == "one"
+    await fill_calls(http)
 
     # Edit and delete: their answers and events carry the fields, filled for everyone.
     edited = await http.patch(
