@@ -111,10 +111,16 @@ class MessageStore:
             client_id,
             {**self._send_defaults, **(extra or {})},
         )
-        before_stored = self._app.ctx.plugins.hook.chat_before_message_stored
-        if before_stored.get_hookimpls():
+        hooks = self._app.ctx.plugins.hook
+        before_stored = hooks.chat_before_message_stored
+        # Only a draft that uses a plugin's send field has field values to check.
+        check_fields = hooks.chat_check_send_fields if draft.extra != self._send_defaults else None
+        checks = check_fields is not None and bool(check_fields.get_hookimpls())
+        if checks or before_stored.get_hookimpls():
             # Plugins see drafts from members only: that costs a query of its own first.
             await self.membership.including(room_id, author_id)
+            if checks:
+                await await_all(check_fields(draft=draft, app=self._app))
             await await_all(before_stored(draft=draft, app=self._app))
         # Named before storing: once stored, nothing should await between the batch's answer and
         # the event, so a worker publishes the sends of one batch in their cursors' order.
