@@ -5,6 +5,10 @@ are spread over a users table of thousands (the size at which a join under the p
 could turn into a hash join over the rest of the room).
 
 Keyset pagination on the (group_id, id) index should make both cost the same.
+
+Then the room's newest messages get reactions (several emoji each, from several users), and
+its newest page is timed in turn with the other room's, which has none: a page's reactions are
+read in one query for the whole page, so it should cost little more than a page without any.
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ from .report import latency_summary, print_table, verdict
 
 TARGET_NEWEST_P50_MS = 5.0
 TARGET_DEEP_RATIO = 1.5
+TARGET_REACTIONS_RATIO = 1.3
+# The emoji the reacted messages get, each from `REACTORS` users.
+EMOJI = ("👍", "❤️", "😂", "🎉")
+REACTORS = 3
 
 
 def add_arguments(parser) -> None:
@@ -38,10 +46,14 @@ def add_arguments(parser) -> None:
     parser.add_argument("--depth", type=int, default=900_000, help="messages above the deep page")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--users", type=int, default=5_000, help="users, all of them authors")
+    parser.add_argument(
+        "--reacted", type=int, default=10_000, help="newest messages given reactions"
+    )
 
 
 def quick(options) -> None:
     options.messages, options.depth, options.requests, options.users = 20_000, 18_000, 50, 1_000
+    options.reacted = 1_000
 
 
 async def run(options) -> dict:
@@ -57,8 +69,15 @@ async def run(options) -> dict:
                 deep = await _time(
                     http, path, {"limit": 50, "before": deep_before}, options.requests
                 )
+                await _react(database_url, group_id, options.reacted)
+                # The other room's newest page has no reactions; timed in turn with this one's,
+                # so both see the same load on the machine.
+                bare, reacted = await _alternate(
+                    http, f"/api/group/{other_id}/message", path, options.requests
+                )
 
     ratio = deep["p50_ms"] / newest["p50_ms"] if newest["p50_ms"] else 0.0
+    reacted_ratio = reacted["p50_ms"] / bare["p50_ms"] if bare["p50_ms"] else 0.0
     figures = {
         "messages": options.messages,
         "bulk_load_s": round(loaded_in, 1),
@@ -66,17 +85,33 @@ async def run(options) -> dict:
         "deep": deep,
         "deep_to_newest_p50": round(ratio, 2),
         "deep_page_plan": plan,
-        "met": newest["p50_ms"] <= TARGET_NEWEST_P50_MS and ratio <= TARGET_DEEP_RATIO,
+        "newest_before_reactions": bare,
+        "newest_with_reactions": reacted,
+        "with_to_without_reactions_p50": round(reacted_ratio, 2),
+        "met": newest["p50_ms"] <= TARGET_NEWEST_P50_MS
+        and ratio <= TARGET_DEEP_RATIO
+        and reacted_ratio <= TARGET_REACTIONS_RATIO,
     }
+    reactions_per_message = len(EMOJI) * REACTORS
     print_table(
         f"history: {options.messages:,} messages in one room, pages of 50",
         [
             ("newest page p50 / p99 ms", f"{newest['p50_ms']} / {newest['p99_ms']}"),
             (f"page {options.depth:,} deep p50 / p99 ms", f"{deep['p50_ms']} / {deep['p99_ms']}"),
             ("deep / newest (p50)", round(ratio, 2)),
+            (
+                "other room's newest page, no reaction p50 / p99 ms",
+                f"{bare['p50_ms']} / {bare['p99_ms']}",
+            ),
+            (
+                f"newest page, {reactions_per_message} reactions a message, p50 / p99 ms",
+                f"{reacted['p50_ms']} / {reacted['p99_ms']}",
+            ),
+            ("with reactions / without (p50)", round(reacted_ratio, 2)),
             ("deep page plan", plan.splitlines()[0] if plan else "?"),
             (
-                f"target newest p50 <= {TARGET_NEWEST_P50_MS} ms, deep <= {TARGET_DEEP_RATIO}x",
+                f"target newest p50 <= {TARGET_NEWEST_P50_MS} ms, deep <= {TARGET_DEEP_RATIO}x, "
+                f"with reactions <= {TARGET_REACTIONS_RATIO}x",
                 verdict(figures["met"]),
             ),
         ],
@@ -134,6 +169,48 @@ async def _load(database_url: str, group_id: str, other_id: str, options) -> tup
     finally:
         await connection.close()
     return loaded_in, deep_before, "\n".join(row[0] for row in rows)
+
+
+async def _react(database_url: str, group_id: str, count: int) -> None:
+    """Give each of the room's newest `count` messages every emoji in `EMOJI`, each from
+    `REACTORS` users, as the reactions plugin stores them."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute(
+            "INSERT INTO message_reactions (message_id, emoji, user_id, created_at)"
+            " SELECT m.id, e.emoji, u.id, now() FROM ("
+            "   SELECT id FROM group_messages WHERE group_id = $1 ORDER BY id DESC LIMIT $2"
+            " ) AS m, unnest($3::text[]) AS e(emoji),"
+            " (SELECT id FROM users ORDER BY id LIMIT $4) AS u",
+            uuid.UUID(group_id),
+            count,
+            list(EMOJI),
+            REACTORS,
+        )
+        await connection.execute("VACUUM (ANALYZE) message_reactions")
+    finally:
+        await connection.close()
+
+
+async def _alternate(http, bare_path: str, reacted_path: str, count: int) -> tuple[dict, dict]:
+    """Newest pages of a room without reactions and of one with them, timed in turn."""
+    params = {"limit": 50}
+    for _ in range(10):  # warm-up
+        for path in (bare_path, reacted_path):
+            async with http.get(path, params=params) as response:
+                body = await response.json()
+    # The page shows what was stored, or the timing says nothing.
+    assert all(len(m["reactions"]) == len(EMOJI) for m in body["messages"]), body
+    latencies: dict[str, list[float]] = {bare_path: [], reacted_path: []}
+    with collector_paused():
+        for _ in range(count):
+            for path in (bare_path, reacted_path):
+                started = time.perf_counter()
+                async with http.get(path, params=params) as response:
+                    body = await response.json()
+                    assert response.status == 200 and len(body["messages"]) == 50, response.status
+                latencies[path].append(time.perf_counter() - started)
+    return latency_summary(latencies[bare_path]), latency_summary(latencies[reacted_path])
 
 
 async def _time(http, path: str, params: dict, count: int) -> dict:

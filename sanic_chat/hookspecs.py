@@ -103,7 +103,8 @@ def chat_register_send_fields() -> dict[str, tuple[Any, FieldInfo]]:
     `{"reply_to": (int | None, Field(None, ge=1, description="..."))}`. Each becomes an
     optional camelCase field (`replyTo`) of every kind of room's send, the REST body and the
     WebSocket `<kind>.message.send` data alike, validated there (a bad value is a 422) and
-    documented in OpenAPI. Its value reaches `chat_before_message_stored`,
+    documented in OpenAPI. Its value reaches `chat_check_send_fields` (the place to check it
+    against the database: only sends that use a field pay for it), `chat_before_message_stored`,
     `chat_message_stored` and `chat_fill_message_views` as `draft.extra["reply_to"]`. A name
     the core uses, or one another plugin declares, stops the start.
     """
@@ -169,6 +170,20 @@ def chat_before_message_stored(draft: MessageDraft, app: Sanic) -> None:
     `clientId` already stored is called again, and the stored message is what the sender gets.
     Implementing this hook costs every send one query (the membership check is otherwise part
     of the insert). May be async.
+    """
+
+
+@hookspec
+def chat_check_send_fields(draft: MessageDraft, app: Sanic) -> None:
+    """Check the values of plugins' send fields (`chat_register_send_fields`) a draft carries.
+
+    Called for a message sent with a value other than the default in at least one plugin's
+    send field (`draft.extra`), after the sender's membership of the room is checked and before
+    `chat_before_message_stored`; a send that uses none of them skips this hook, and with no
+    `chat_before_message_stored` implementation the membership query too. Refuse a value by
+    raising a `ChatError` (a 404 for something the room does not hold, as the message routes
+    do), which reaches the sender unchanged. Implementations are awaited one after the other,
+    in pluggy's order; an error stops the rest. Ignore the fields of other plugins. May be async.
     """
 
 

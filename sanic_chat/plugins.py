@@ -35,7 +35,7 @@ HOOK_PREFIX = "chat_"
 # Hooks whose implementations each see what the one before left (a draft rewritten in turn):
 # each is called only once the one before has been awaited, so a sync implementation cannot
 # run ahead of an async one registered before it.
-CALLED_IN_TURN = frozenset({"chat_before_message_stored"})
+CALLED_IN_TURN = frozenset({"chat_check_send_fields", "chat_before_message_stored"})
 
 
 class PluginError(ConfigError):
@@ -50,7 +50,8 @@ class ChatPluginManager(pluggy.PluginManager):
       call returns an iterator of raw answers, which `awaitables.first_answer` awaits one by
       one. pluggy itself would run every sync implementation (a built-in fallback that raises
       would pre-empt a plugin that answers) and stop at the first coroutine, answer or not.
-    - `chat_before_message_stored` is called the same lazy way, read to its end by
+    - `chat_check_send_fields` and `chat_before_message_stored` are called the same lazy way,
+      read to its end by
       `awaitables.await_all`, so each implementation starts after the one before finished.
     - A function named `chat_...` that is no hook is refused, marked or not, as pytest does
       with its `pytest_` prefix: a misspelled name would otherwise be silently ignored.

@@ -15,7 +15,7 @@ from sanic_chat.openapi import path_parameter
 from sanic_chat.rooms import RoomKind
 from sanic_chat.validation import MESSAGE_ID_SCHEMA, parse, parse_id, parse_message_id
 
-from .schemas import EMOJI_DOC, EmojiPath, MessageReactions
+from .schemas import EMOJI_DOC, MAX_EMOJI_CHARS, EmojiPath, MessageReactions
 from .service import ADD, REMOVE, ReactionService
 
 TOMBSTONE = "The message is deleted (`message_deleted`)."
@@ -42,7 +42,8 @@ def reactions_blueprint(kind: RoomKind) -> Blueprint:
     def documented(handler):
         handler = path_parameter(room_param, f"The {kind.label}'s id.")(handler)
         handler = path_parameter("message_id", "The message's id.", MESSAGE_ID_SCHEMA)(handler)
-        return path_parameter("emoji", EMOJI_DOC, {"type": "string"})(handler)
+        schema = {"type": "string", "minLength": 1, "maxLength": MAX_EMOJI_CHARS}
+        return path_parameter("emoji", EMOJI_DOC, schema)(handler)
 
     @bp.put(path, unquote=True)
     @openapi.definition(

@@ -60,11 +60,11 @@ class EmojiPath(CamelModel):
 class ReactionCount(CamelModel):
     """One emoji on a message: how many reacted with it and whether you did."""
 
-    emoji: str = Field(examples=["👍"])
-    count: int = Field(ge=1, examples=[2])
+    emoji: str = Field(json_schema_extra={"example": "👍"})
+    count: int = Field(ge=1, json_schema_extra={"example": 2})
     me: bool | None = Field(
         None,
-        examples=[True],
+        json_schema_extra={"example": True},
         description="Whether you reacted with it. Present where the message is shown to you "
         "alone (history, REST answers and acks, resume); absent from live frames sent once to "
         "every member, where you know your own reactions from the `reaction` events' `userId`.",

@@ -37,7 +37,7 @@ def chat_register_blueprints(app):
 
 
 @hookimpl
-async def chat_before_message_stored(draft, app):
+async def chat_check_send_fields(draft, app):
     from .service import check_reply
 
     await check_reply(app, draft)

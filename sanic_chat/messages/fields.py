@@ -51,6 +51,14 @@ class MessageFields:
         """The values of the plugins' send fields in a validated send payload."""
         return {name: getattr(payload, name) for name in self.send}
 
+    def send_defaults(self) -> dict[str, Any]:
+        """The send fields' defaults: what a message sent without them carries (a group's
+        first message, sent by the core, included)."""
+        return {
+            name: info.get_default(call_default_factory=True)
+            for name, (_, info) in self.send.items()
+        }
+
     def definitions(self, which: str) -> dict[str, tuple[Any, FieldInfo]]:
         """Copies for `create_model`: pydantic may adjust a FieldInfo it is given."""
         return {

@@ -64,6 +64,7 @@ class MessageStore:
         self._room_key = kind.room_column
         fields = getattr(app.ctx, "message_fields", None) or MessageFields()
         self.payloads = kind_payloads(kind.schema_prefix, kind.id_field, fields)
+        self._send_defaults = fields.send_defaults()
         self.views = MessageViews(kind.room_column, kind.id_field, self.payloads.out)
         self.filler = ViewFiller(app, kind)
         self._members_sql = kind.members.sql()
@@ -98,17 +99,29 @@ class MessageStore:
         """Store a message from a member of the room (or find the one this `client_id`
         already stored) and publish it to the room's members.
 
-        `extra` holds the values of the plugins' send fields, for `draft.extra`. Returns the
+        `extra` holds values of the plugins' send fields, for `draft.extra` (where the fields
+        left out hold their defaults). Returns the
         message as clients see it and whether it is new. The unique (author, client_id)
         constraint decides retries, so two racing retries store one message.
         """
         draft = MessageDraft(
-            author_id, self.room_type, room_id, content, client_id, dict(extra or {})
+            author_id,
+            self.room_type,
+            room_id,
+            content,
+            client_id,
+            {**self._send_defaults, **(extra or {})},
         )
-        before_stored = self._app.ctx.plugins.hook.chat_before_message_stored
-        if before_stored.get_hookimpls():
+        hooks = self._app.ctx.plugins.hook
+        before_stored = hooks.chat_before_message_stored
+        # Only a draft that uses a plugin's send field has field values to check.
+        check_fields = hooks.chat_check_send_fields if draft.extra != self._send_defaults else None
+        checks = check_fields is not None and bool(check_fields.get_hookimpls())
+        if checks or before_stored.get_hookimpls():
             # Plugins see drafts from members only: that costs a query of its own first.
             await self.membership.including(room_id, author_id)
+            if checks:
+                await await_all(check_fields(draft=draft, app=self._app))
             await await_all(before_stored(draft=draft, app=self._app))
         # Named before storing: once stored, nothing should await between the batch's answer and
         # the event, so a worker publishes the sends of one batch in their cursors' order.

@@ -30,7 +30,7 @@ from sanic.response import json
 from sanic_chat import Forbidden, hookimpl
 
 STAMPS = {}  # message id -> stamp: a real plugin keeps a table
-CALLS = []
+CALLS = {"fill": [], "check": []}
 
 
 @hookimpl
@@ -47,7 +47,8 @@ def chat_register_view_fields():
 
 
 @hookimpl
-def chat_before_message_stored(draft):
+def chat_check_send_fields(draft):
+    CALLS["check"].append(draft.content)
     if draft.extra["stamp"] == "forbidden":
         raise Forbidden("That stamp is not allowed.", code="stamp_refused")
 
@@ -60,13 +61,14 @@ def chat_message_stored(message, draft):
 
 @hookimpl
 async def chat_fill_message_views(kind, viewer_id, views, draft):
-    CALLS.append(
+    CALLS["fill"].append(
         {
             "kind": kind.name,
             "viewer": None if viewer_id is None else str(viewer_id),
             "ids": [view["id"] for view in views],
             "rooms": [view[kind.id_key] for view in views],
-            "draft": None if draft is None else draft.extra,
+            # Its own field only: other plugins' (replies) are in `draft.extra` too.
+            "draft": None if draft is None else {"stamp": draft.extra["stamp"]},
         }
     )
     for view in views:
@@ -84,7 +86,8 @@ def chat_register_blueprints():
 
     @bp.delete("/calls")
     async def forget(request):
-        CALLS.clear()
+        for calls in CALLS.values():
+            calls.clear()
         return json({})
 
     return [bp]
@@ -116,11 +119,16 @@ async def http(server):
         yield client
 
 
-async def fill_calls(http) -> list[dict]:
-    """The fill calls since the last look, and forget them."""
+async def hook_calls(http) -> dict[str, list]:
+    """The calls of `chat_fill_message_views` and `chat_check_send_fields` since the last
+    look, and forget them."""
     calls = (await http.get("/api/stamps/calls")).json()
     await http.delete("/api/stamps/calls")
     return calls
+
+
+async def fill_calls(http) -> list[dict]:
+    return (await hook_calls(http))["fill"]
 
 
 async def send(http, account, group_id, content, **extra):
@@ -148,12 +156,6 @@ async def test_hook_chat_register_send_fields(server, http):
     )
     assert too_long.status_code == 422
     assert [e["field"] for e in too_long.json()["errors"]] == ["body.stamp"]
-    refused = await http.post(
-        f"/api/group/{group}/message",
-        json={"content": "x", "stamp": "forbidden"},
-        headers=alice["headers"],
-    )
-    assert refused.status_code == 403 and refused.json()["code"] == "stamp_refused"
     # Left out: the default.
     assert (await send(http, alice, group, "plain"))["stamp"] is None
 
@@ -169,6 +171,37 @@ async def test_hook_chat_register_send_fields(server, http):
     body = spec["components"]["schemas"]["SendMessage"]
     assert body["properties"]["stamp"]["maxLength"] == 20
     assert "stamp" not in body.get("required", [])
+    await bob_ws.ws.close()
+
+
+async def test_hook_chat_check_send_fields(server, http):
+    alice, bob = await register(http, "alice"), await register(http, "bob")
+    group = await new_group(http, alice, bob)
+    await hook_calls(http)
+    refused = await http.post(
+        f"/api/group/{group}/message",
+        json={"content": "refused", "stamp": "forbidden"},
+        headers=alice["headers"],
+    )
+    assert refused.status_code == 403 and refused.json()["code"] == "stamp_refused"
+    bob_ws = await connect(server, bob["token"])
+    data = {"groupId": group, "content": "refused too", "stamp": "forbidden"}
+    error = (await bob_ws.command("group.message.send", data, ref=1))["error"]
+    assert error["status"] == 403 and error["code"] == "stamp_refused"
+    # Sends that use no send field skip the check (and its membership query).
+    await send(http, alice, group, "plain")
+    await send(http, alice, group, "default given", stamp=None)
+    await send(http, alice, group, "stamped", stamp="fine")
+    assert (await hook_calls(http))["check"] == ["refused", "refused too", "stamped"]
+    # Outsiders are refused as non-members before any check sees their draft.
+    eve = await register(http, "eve")
+    outsider = await http.post(
+        f"/api/group/{group}/message",
+        json={"content": "outsider", "stamp": "forbidden"},
+        headers=eve["headers"],
+    )
+    assert outsider.status_code == 404 and outsider.json()["code"] == "group_not_found"
+    assert (await hook_calls(http))["check"] == []
     await bob_ws.ws.close()
 
 
@@ -216,6 +249,7 @@ async def test_hook_chat_fill_message_views(server, http):
         f"/api/group/{group}/message?before={page['nextCursor']}", headers=bob["headers"]
     )
     assert older.json()["messages"][0]["stamp"] == "one"
+    await fill_calls(http)
 
     # Edit and delete: their answers and events carry the fields, filled for everyone.
     edited = await http.patch(

@@ -59,11 +59,13 @@ groups = {{ values = {groups} }}
 conversations = {{ values = {conversations} }}
 messages = {{ values = {messages} }}
 users = {{ values = {users} }}
+emoji = {{ values = ["👍", "❤️", "🇫🇷", ":party-parrot:"] }}
 
 [parameters]
 "path.group_id" = {{ dictionary = "groups", probability = 0.8 }}
 "path.conversation_id" = {{ dictionary = "conversations", probability = 0.8 }}
 "path.message_id" = {{ dictionary = "messages", probability = 0.8 }}
+"path.emoji" = {{ dictionary = "emoji", probability = 0.8 }}
 # A user id in a body is always a real one: an unknown user is refused with 422, which the
 # schema (any UUID) cannot tell from a valid request.
 "body.newOwnerId" = {{ dictionary = "users" }}
@@ -81,6 +83,14 @@ enabled = false
 [[operations]]
 include-path-regex = "^/api/group(/[^/]+/(owner|recipient))?$"
 include-method = ["POST", "PATCH", "DELETE"]
+checks.positive_data_acceptance.expected-statuses = [
+  "2xx", "401", "403", "404", "409", "422", "429",
+]
+
+# A reaction is one emoji (a Unicode emoji sequence) or a `:shortcode:`, which no pattern in
+# the document can say: any other string is refused with 422.
+[[operations]]
+include-path-regex = "/reactions/"
 checks.positive_data_acceptance.expected-statuses = [
   "2xx", "401", "403", "404", "409", "422", "429",
 ]
