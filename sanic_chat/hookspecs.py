@@ -181,9 +181,11 @@ def chat_check_send_fields(draft: MessageDraft, app: Sanic) -> None:
     send field (`draft.extra`), after the sender's membership of the room is checked and before
     `chat_before_message_stored`; a send that uses none of them skips this hook, and with no
     `chat_before_message_stored` implementation the membership query too. Refuse a value by
-    raising a `ChatError` (a 404 for something the room does not hold, as the message routes
-    do), which reaches the sender unchanged. Implementations are awaited one after the other,
-    in pluggy's order; an error stops the rest. Ignore the fields of other plugins. May be async.
+    raising a `ChatError`, which reaches the sender unchanged: for a value naming nothing the
+    room holds, `ValidationFailed` (422) with `errors` naming the field as the REST body does
+    (`body.replyTo`; over WebSocket it is reported as `data.replyTo`). Implementations are
+    awaited one after the other, in pluggy's order; an error stops the rest. Ignore the fields
+    of other plugins. May be async.
     """
 
 

@@ -1,7 +1,7 @@
 """Reply rules and reply counts. The only writer of `MessageReplies`.
 
-A reply answers a message of its own room that is not deleted; anything else is refused as the
-message routes refuse it (a message of another room is one that does not exist). Each message
+A reply answers a message of its own room that is not deleted; a message of another room is
+one that does not exist, as for the message routes. Each message
 counts its replies not deleted, in its own row, changed by one atomic statement per reply
 stored or deleted: no COUNT(*) anywhere. When a count changes, the message answered is
 republished (`<kind>.message.edit` at a new cursor), so live and resuming clients see it.
@@ -17,7 +17,7 @@ from uuid import UUID
 from sanic import Sanic
 from tortoise.expressions import F
 
-from sanic_chat import Conflict, MessageDraft, NotFound, transaction
+from sanic_chat import Conflict, MessageDraft, NotFound, ValidationFailed, transaction
 from sanic_chat.events import Event
 from sanic_chat.messages import HistoryQuery, Message
 from sanic_chat.rooms import RoomKind
@@ -42,7 +42,12 @@ async def check_reply(app: Sanic, draft: MessageDraft) -> None:
         .first()
     )
     if parent is None:
-        raise NotFound("No such message to reply to.", code="message_not_found")
+        # A 422, as for a body naming an unknown user: the room itself was found.
+        raise ValidationFailed(
+            "replyTo names no message of this room.",
+            code="reply_target_not_found",
+            errors=[{"field": "body.replyTo", "message": "no such message in this room"}],
+        )
     if parent.deleted_at is not None:
         raise Conflict("A deleted message cannot be replied to.", code="message_deleted")
 

@@ -10,7 +10,7 @@ from pydantic.alias_generators import to_camel
 
 from ..awaitables import first_answer
 from ..commands import CommandContext, CommandHandler
-from ..errors import NotFound
+from ..errors import NotFound, ValidationFailed
 from ..events import Event
 from ..messages.payloads import SendMessage
 from ..validation import parse
@@ -25,16 +25,28 @@ def send_command(kind: RoomKind, payload: type[SendMessage]) -> CommandHandler:
 
     async def send_message(context: CommandContext, data: dict[str, Any]) -> dict[str, Any]:
         command = parse(payload, data, "data")
-        message, _ = await context.app.ctx.rooms[kind.name].send(
-            getattr(command, kind.id_field),
-            context.user_id,
-            command.content,
-            command.client_id,
-            context.app.ctx.message_fields.send_values(command),
-        )
+        try:
+            message, _ = await context.app.ctx.rooms[kind.name].send(
+                getattr(command, kind.id_field),
+                context.user_id,
+                command.content,
+                command.client_id,
+                context.app.ctx.message_fields.send_values(command),
+            )
+        except ValidationFailed as error:
+            raise in_command_data(error) from None
         return message
 
     return send_message
+
+
+def in_command_data(error: ValidationFailed) -> ValidationFailed:
+    """`error` with the fields a plugin named in the REST body (`body.replyTo`) named where a
+    command carries them (`data.replyTo`): the checks of send fields are the transports'."""
+    for field_error in error.errors or ():
+        if field_error.get("field", "").startswith("body."):
+            field_error["field"] = "data." + field_error["field"].removeprefix("body.")
+    return error
 
 
 class _OneRoom(BaseModel):

@@ -96,7 +96,8 @@ async def test_a_reply_must_answer_a_live_message_of_its_room(server, http):
         refused = await http.post(
             f"{room}/message", json={"content": "no", "replyTo": target}, headers=bob["headers"]
         )
-        assert_problem(refused, 404, "message_not_found")
+        problem = assert_problem(refused, 422, "reply_target_not_found")
+        assert [e["field"] for e in problem["errors"]] == ["body.replyTo"]
     # A non-member learns nothing about the messages: the room is missing, as for any send.
     outsider = await http.post(
         f"{room}/message", json={"content": "no", "replyTo": parent["id"]}, headers=eve["headers"]
@@ -109,7 +110,9 @@ async def test_a_reply_must_answer_a_live_message_of_its_room(server, http):
 
     bob_ws = await connect(server, bob["token"])
     data = {"groupId": room.rsplit("/", 1)[1], "content": "no", "replyTo": foreign["id"]}
-    assert (await bob_ws.command("group.message.send", data, ref=1))["error"]["status"] == 404
+    error = (await bob_ws.command("group.message.send", data, ref=1))["error"]
+    assert error["code"] == "reply_target_not_found"
+    assert [e["field"] for e in error["errors"]] == ["data.replyTo"]
     wrong = await bob_ws.command("group.message.send", {**data, "replyTo": 0}, ref=2)
     assert [e["field"] for e in wrong["error"]["errors"]] == ["data.replyTo"]
     await bob_ws.ws.close()
