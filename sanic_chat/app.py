@@ -81,7 +81,7 @@ def create_app(
     ):
         for blueprint in blueprints:
             app.blueprint(blueprint)
-    install_gateway(app, collect_commands(manager))
+    install_gateway(app, collect_commands(manager, app))
     # After the WebSocket relay: a slow observer must not hold back deliveries.
     app.ctx.events.subscribe(lambda event: _notify_plugins(manager, event))
     manager.contributions(manager.hook.chat_configure_app, app=app, settings=settings)

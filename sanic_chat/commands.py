@@ -47,11 +47,13 @@ class CommandFrame(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-def collect_commands(manager: Any) -> dict[str, CommandHandler]:
+def collect_commands(manager: Any, app: Sanic) -> dict[str, CommandHandler]:
     """Every plugin's WebSocket commands; two plugins claiming one type is a start-up error."""
     commands: dict[str, CommandHandler] = {}
     owners = dict.fromkeys(CORE_COMMANDS, "the core")
-    for plugin, contribution in manager.contributions(manager.hook.chat_register_commands):
+    for plugin, contribution in manager.contributions(
+        manager.hook.chat_register_commands, app=app
+    ):
         label = manager.label(plugin)
         for name, handler in contribution.items():
             if name in owners:

@@ -178,14 +178,6 @@ async def websocket(request: Request, ws: Any) -> None:
         await ws.close(CLOSE_BAD_REQUEST, "since must be a cursor received from this server")
         return
 
-    try:
-        ready = await _ready_data(app, user.id)
-    except ChatError as exc:  # e.g. the token's user was deleted since it was checked
-        await ws.close(CLOSE_UNAUTHORIZED, exc.detail or exc.title)
-        return
-    except Exception as exc:
-        await ws.close(*_close_for(exc, "a WebSocket handshake"))
-        return
     connection = Connection(ws, user.id, queue_bytes=settings.ws_send_queue_bytes)
     # Counted and attached with no await in between, so simultaneous handshakes cannot all
     # slip under the cap.
@@ -193,16 +185,30 @@ async def websocket(request: Request, ws: Any) -> None:
     if app.ctx.hub.connection_count(user.id) >= limit:
         await ws.close(CLOSE_TOO_MANY_CONNECTIONS, f"at most {limit} connections per user")
         return
+    # From here on, live events for this user reach the connection's hold; `ready` is read
+    # after that, so a state it reports (read positions, ...) cannot change unannounced
+    # between the read and the first live event: a change either is in `ready` or comes after.
+    connection.hold_live_events()
+    app.ctx.hub.attach(connection)
+    try:
+        ready = await _ready_data(app, user.id)
+    except Exception as exc:
+        app.ctx.hub.detach(connection)
+        await connection.finish()
+        if isinstance(exc, ChatError):  # e.g. the token's user was deleted since it was checked
+            await ws.close(CLOSE_UNAUTHORIZED, exc.detail or exc.title)
+        else:
+            await ws.close(*_close_for(exc, "a WebSocket handshake"))
+        return
     if since is not None:
         metrics.resumes.inc()
-        connection.hold_live_events()
-    # From here on, live events for this user reach the connection (or its hold).
-    app.ctx.hub.attach(connection)
     connection.start_writing()
     counted = False
     try:
         connection.send(encode_frame("ready", ready))
-        if since is not None:
+        if since is None:
+            connection.release_live_events(None)
+        else:
             try:
                 await replay(app, connection, since)
             except Exception as exc:  # nothing was skipped: the client resumes again

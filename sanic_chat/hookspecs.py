@@ -69,10 +69,11 @@ def chat_register_blueprints(app: Sanic, settings: Settings) -> list[Blueprint]:
 
 
 @hookspec
-def chat_register_commands() -> dict[str, Any]:
+def chat_register_commands(app: Sanic) -> dict[str, Any]:
     """Return the WebSocket commands this plugin handles, as `{command type: handler}`.
 
-    Called once per app. A handler is `async def handler(connection, data) -> dict`, whose
+    Called once per app, after the room kinds are collected (`app.ctx.rooms`, for commands
+    made per kind). A handler is `async def handler(connection, data) -> dict`, whose
     return value is sent back as the command's `ack`; raising a `ChatError` answers with an
     `error` frame instead. Two plugins claiming one command type is a start-up error.
     """
@@ -160,6 +161,22 @@ def chat_event_published(event: Event) -> None:
     made the change, not the deliveries).
     `event.recipients` holds the ids of the users entitled to see it. Errors raised here are
     logged and do not fail the change. May be async.
+    """
+
+
+@hookspec
+def chat_room_summary_fields(
+    app: Sanic, kind: RoomKind, user_id: UUID, room_ids: list[UUID]
+) -> dict[UUID, dict[str, Any]]:
+    """Add fields to the summaries of a list of rooms shown to `user_id` (unread counts, ...).
+
+    Called once per list, never once per room: by `GET /api/group`, `GET /api/conversation`
+    and any kind's own list that goes through `Room.add_summary_fields`. `kind` is the rooms'
+    `RoomKind`; `room_ids` are the rooms of that kind in the list, every one of them a room
+    `user_id` is a member of (the caller checked). Return `{room id: {field: value}}` with
+    JSON-ready values, camelCase names; rooms left out get nothing from this plugin. Two
+    plugins writing one field, or a field the summary already has, is an error (a 500 naming
+    the field and the plugins). May be async.
     """
 
 

@@ -25,7 +25,8 @@ from .schemas import ConversationOut
 class ConversationService:
     def __init__(self, app: Sanic) -> None:
         self._events = app.ctx.events
-        self.messages = app.ctx.rooms["conversation"].messages
+        self._room = app.ctx.rooms["conversation"]
+        self.messages = self._room.messages
 
     async def open(
         self, user_id: UUID, other_id: UUID, first_message: str | None
@@ -71,7 +72,7 @@ class ConversationService:
         users = await _users({c.other(user_id) for c in conversations} | {user_id})
         views = [self._render(c, user_id, users, latest.get(c.id)) for c in conversations]
         views.sort(key=lambda v: v["lastActivityAt"], reverse=True)
-        return views
+        return await self._room.add_summary_fields(user_id, views)
 
     async def get(self, conversation_id: UUID, user_id: UUID) -> dict[str, Any]:
         return await self._view(await self._of_participant(conversation_id, user_id), user_id)

@@ -27,7 +27,8 @@ from .schemas import GroupDetail, GroupSummary, MembershipChange
 class GroupService:
     def __init__(self, app: Sanic) -> None:
         self._events = app.ctx.events
-        self.messages = app.ctx.rooms["group"].messages
+        self._room = app.ctx.rooms["group"]
+        self.messages = self._room.messages
 
     # ---- groups
 
@@ -84,7 +85,7 @@ class GroupService:
                 ).dump()
             )
         summaries.sort(key=lambda s: s["lastActivityAt"], reverse=True)
-        return summaries
+        return await self._room.add_summary_fields(user_id, summaries)
 
     async def get(self, group_id: UUID, user_id: UUID) -> dict[str, Any]:
         detail = await self._detail(group_id)

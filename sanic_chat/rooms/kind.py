@@ -75,8 +75,15 @@ class Members:
 
     def rooms_of(self, user_id: UUID) -> Subquery:
         """The ids of the rooms `user_id` is in, as a subquery for the ORM."""
+        return Subquery(self._rows_of(user_id).values(self.room))
+
+    async def room_ids(self, user_id: UUID) -> list[UUID]:
+        """The ids of the rooms `user_id` is in."""
+        return list(await self._rows_of(user_id).values_list(self.room, flat=True))
+
+    def _rows_of(self, user_id: UUID) -> Any:
         condition = Q(*(Q(**{column: user_id}) for column in self.users), join_type="OR")
-        return Subquery(self.model.filter(condition).values(self.room))
+        return self.model.filter(condition)
 
     async def contacts(self, user_id: UUID) -> set[UUID]:
         """Everyone who shares a room with `user_id` (themselves included)."""

@@ -21,12 +21,14 @@ from ..hookspecs import hookimpl
 from ..messages import HistoryQuery, MessageStore
 from .commands import send_command, typing, typing_payload
 from .kind import RoomKind
+from .summaries import add_summary_fields
 
 
 class Room:
     """The messages of one kind of room, behind the membership check and the kind's rules."""
 
     def __init__(self, app: Sanic, kind: RoomKind) -> None:
+        self._app = app
         self.kind = kind
         self.messages = MessageStore(app, kind)
 
@@ -56,6 +58,13 @@ class Room:
 
     async def contacts(self, user_id: UUID) -> set[UUID]:
         return await self.kind.members.contacts(user_id)
+
+    async def add_summary_fields(
+        self, user_id: UUID, summaries: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Plugins' fields (`chat_room_summary_fields`) on a list of `user_id`'s rooms of this
+        kind, each summary a dict with the room's id under `id`: one hook call per list."""
+        return await add_summary_fields(self._app, self.kind, user_id, summaries)
 
     async def changes_since(self, user_id: UUID, since: int, limit: int) -> list[Event]:
         return await self.messages.history.changes_since(
