@@ -176,6 +176,12 @@ class Settings(BaseSettings):
         alias="PLUGINS_DISABLED",
         description="Comma-separated plugin names not to load (`auth` and `user` are essential).",
     )
+    read_receipts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["conversation"],
+        alias="READ_RECEIPTS",
+        description="Comma-separated kinds of room whose members are told how far the others "
+        "have read (`<kind>.receipt.update`, read-state plugin); empty: none.",
+    )
     resume_max_events: int = Field(
         2000,
         alias="RESUME_MAX_EVENTS",
@@ -265,7 +271,9 @@ class Settings(BaseSettings):
         "long again for in-flight HTTP requests.",
     )
 
-    _split_lists = field_validator("cors_origins", "plugins_disabled", mode="before")(_comma_list)
+    _split_lists = field_validator(
+        "cors_origins", "plugins_disabled", "read_receipts", mode="before"
+    )(_comma_list)
 
     @field_validator("database_url")
     @classmethod

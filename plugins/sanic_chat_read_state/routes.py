@@ -1,0 +1,46 @@
+"""`POST <room>/read` for every kind of room: authenticate, validate, call the service."""
+
+from __future__ import annotations
+
+from sanic import Blueprint, Request
+from sanic.response import json
+from sanic_ext import openapi
+
+from sanic_chat import authenticated, json_body, responds
+from sanic_chat.openapi import path_parameter
+from sanic_chat.rooms import RoomKind
+from sanic_chat.validation import parse_id
+
+from .schemas import MarkRead, read_state_out
+
+
+def read_state_blueprint(rooms) -> Blueprint:
+    bp = Blueprint("read_state")
+    for room in rooms:
+        add_mark_route(bp, room.kind)
+    return bp
+
+
+def add_mark_route(bp: Blueprint, kind: RoomKind) -> None:
+    room_param = kind.id_field
+
+    @bp.post(f"{kind.url_prefix}/<{room_param}:str>/read", name=f"{kind.name}_read")
+    @openapi.definition(
+        summary=f"Mark the {kind.label} read up to a message",
+        description="Moves your position forward: an older message than the one you read "
+        "up to changes nothing (200 with your position as it is). Your other devices get "
+        f"`{kind.event_prefix}.read.update`.",
+        tag=kind.name,
+    )
+    @responds(200, read_state_out(kind.schema_prefix, kind.id_field), "Your position", errors=[404])
+    @path_parameter(room_param, f"The {kind.label}'s id.")
+    @authenticated
+    @json_body(MarkRead)
+    async def mark_read(request: Request, body: MarkRead, **path: str):
+        room_id = parse_id(path[room_param], "id")
+        state = await request.app.ctx.read_state.mark(
+            kind, room_id, request.ctx.user.id, body.message_id
+        )
+        return json(state)
+
+    mark_read.__name__ = f"mark_{kind.name}_read"
