@@ -16,7 +16,7 @@ import time
 from .harness import raise_file_limit
 from .report import print_json
 
-BENCHMARKS = ("send", "fanout", "history", "connections", "scale", "search")
+BENCHMARKS = ("send", "fanout", "history", "connections", "scale", "search", "unread")
 AVAILABLE = tuple(name for name in BENCHMARKS if importlib.util.find_spec(f"bench.{name}"))
 
 

@@ -11,11 +11,24 @@ from sanic_chat.openapi import path_parameter
 from sanic_chat.rooms import RoomKind
 from sanic_chat.validation import parse_id
 
-from .schemas import MarkRead, read_state_out
+from .schemas import AllReadStates, MarkRead, read_state_out
 
 
 def read_state_blueprint(rooms) -> Blueprint:
     bp = Blueprint("read_state")
+
+    @bp.get("/api/read-state")
+    @openapi.definition(
+        summary="Your position and unread count in every room you are in",
+        description="What the WebSocket `ready` frame carries as `readState`: to refresh every "
+        "badge at once without reloading the room lists.",
+        tag="read-state",
+    )
+    @responds(200, AllReadStates, "Every room you are in, of every kind")
+    @authenticated
+    async def everything(request: Request):
+        return json(await request.app.ctx.read_state.ready(request.ctx.user.id))
+
     for room in rooms:
         add_mark_route(bp, room.kind)
     return bp

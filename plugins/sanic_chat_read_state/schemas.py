@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from uuid import UUID
 
-from pydantic import Field, create_model
+from pydantic import ConfigDict, Field, create_model
 
 from sanic_chat.messages import LAST_ID
 from sanic_chat.schemas import CamelModel
@@ -37,6 +37,24 @@ class ReadState(ReadFields):
         description="The cursor up to which `unreadCount` is exact: message events with a "
         "larger cursor are not in it."
     )
+
+
+class RoomReadState(ReadFields):
+    """One room in `readState`, with its kind's id field (`groupId`, `conversationId`, ...)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="The kind of room: `group`, `conversation`, ...")
+
+
+class AllReadStates(CamelModel):
+    """`readState` in `ready`, and `GET /api/read-state`."""
+
+    as_of: str = Field(
+        description="The cursor up to which every `unreadCount` is exact: message events with "
+        "a larger cursor are not in them (a resume's replayed events are)."
+    )
+    rooms: list[RoomReadState] = Field(description="Every room you are in.")
 
 
 @cache

@@ -1,0 +1,224 @@
+"""`unread`: one user's unread counts in 500 rooms, with a million messages stored; and what
+keeping the counters costs a send.
+
+The reader has read each room up to a point and has thousands of messages waiting in all of
+them together: counting them from the messages would read every one, so the request is timed
+against a target only a counter can meet. `GET /api/read-state` returns every room's count (what
+`ready` carries); `GET /api/group`, the same counts on the full group list, is timed beside it.
+Sends into a room of many members are timed with the counters' triggers and without them.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import aiohttp
+import asyncpg
+
+from .harness import (
+    access_token,
+    collector_paused,
+    create_users,
+    fresh_database,
+    running_server,
+    server_env,
+)
+from .report import latency_summary, print_table, verdict
+
+TARGET_P50_MS = 20.0
+# Every n-th message is the reader's own: the counts must leave them out.
+OWN_EVERY = 7
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--rooms", type=int, default=500, help="rooms the reader is in")
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--sends", type=int, default=300, help="sends timed each way")
+    parser.add_argument("--members", type=int, default=100, help="members of the send room")
+
+
+def quick(options) -> None:
+    options.rooms, options.messages, options.requests = 50, 20_000, 50
+    options.sends, options.members = 50, 20
+
+
+async def run(options) -> dict:
+    async with fresh_database() as database_url:
+        users = await create_users(database_url, max(options.members, 3) + 2)
+        reader, others = users[0], users[1:]
+        # The server installs the counters on the message tables as it starts.
+        with running_server(server_env(database_url)) as server:
+            loaded_in, waiting = await _load(database_url, reader, others, options)
+            send_room = await _big_room(database_url, others[: options.members])
+            headers = {"Authorization": f"Bearer {access_token(reader)}"}
+            async with aiohttp.ClientSession(server.http, headers=headers) as http:
+                counts = await _time_get(http, "/api/read-state", options.requests, options.rooms)
+                lists = await _time_get(http, "/api/group", options.requests, options.rooms)
+            author = {"Authorization": f"Bearer {access_token(others[0])}"}
+            async with aiohttp.ClientSession(server.http, headers=author) as http:
+                with_counters = await _time_sends(http, send_room, options.sends)
+                await _counters(database_url, enabled=False)
+                without = await _time_sends(http, send_room, options.sends)
+                await _counters(database_url, enabled=True)
+
+    figures = {
+        "rooms": options.rooms,
+        "messages": options.messages,
+        "unread_waiting": waiting,
+        "bulk_load_s": round(loaded_in, 1),
+        "read_state": counts,
+        "group_list": lists,
+        "send_members": options.members,
+        "send_with_counters": with_counters,
+        "send_without_counters": without,
+        "met": counts["p50_ms"] <= TARGET_P50_MS,
+    }
+    print_table(
+        f"unread: {options.rooms} rooms, {options.messages:,} messages, {waiting:,} unread waiting",
+        [
+            ("GET /api/read-state p50 / p99 ms", f"{counts['p50_ms']} / {counts['p99_ms']}"),
+            ("GET /api/group p50 / p99 ms", f"{lists['p50_ms']} / {lists['p99_ms']}"),
+            (
+                f"send, {options.members} members, counters p50 / p99 ms",
+                f"{with_counters['p50_ms']} / {with_counters['p99_ms']}",
+            ),
+            (
+                f"send, {options.members} members, no counters p50 / p99 ms",
+                f"{without['p50_ms']} / {without['p99_ms']}",
+            ),
+            (f"target read-state p50 <= {TARGET_P50_MS} ms", verdict(figures["met"])),
+        ],
+    )
+    return figures
+
+
+async def _load(database_url: str, reader: str, others: list[str], options) -> tuple[float, int]:
+    """The reader's rooms (each with two other members), a million messages spread over
+    them, and the positions the counters would hold: the reader has read the older half of
+    each room. Loaded with the triggers off (a row trigger per message would make the load
+    slow, not the reads faster), the positions computed in one statement instead."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        started = time.perf_counter()
+        reader_id = uuid.UUID(reader)
+        rooms = [
+            row["id"]
+            for row in await connection.fetch(
+                "INSERT INTO groups (id, title, owner_id, created_at)"
+                " SELECT gen_random_uuid(), 'bench ' || n, $1, now()"
+                " FROM generate_series(1, $2) AS n RETURNING id",
+                reader_id,
+                options.rooms,
+            )
+        ]
+        members = [
+            (room, user)
+            for n, room in enumerate(rooms)
+            for user in (reader_id, uuid.UUID(others[n % len(others)]), uuid.UUID(others[-1]))
+        ]
+        await connection.executemany(
+            "INSERT INTO group_members (group_id, user_id, joined_at) VALUES ($1, $2, now())"
+            " ON CONFLICT DO NOTHING",
+            members,
+        )
+        async with connection.transaction():
+            await connection.execute("SET LOCAL session_replication_role = replica")
+            await connection.execute(
+                "INSERT INTO group_messages (id, seq, group_id, author_id, content, created_at)"
+                " SELECT n, n, r.rooms[1 + n % array_length(r.rooms, 1)],"
+                " CASE WHEN n % $4 = 0 THEN $2::uuid ELSE $3::uuid END, 'bulk ' || n, now()"
+                " FROM (SELECT $1::uuid[] AS rooms) AS r,"
+                " (SELECT nextval('chat_message_seq') AS n FROM generate_series(1, $5)) AS ids",
+                rooms,
+                reader_id,
+                uuid.UUID(others[-1]),
+                OWN_EVERY,
+                options.messages,
+            )
+            # Every member has read the older half of each room.
+            await connection.execute(
+                "INSERT INTO read_positions"
+                " (user_id, room_type, room_id, last_read_id, unread_count, counted_from)"
+                " SELECT member.user_id, 'group', member.group_id, half.id,"
+                "  (SELECT count(*) FROM group_messages m WHERE m.group_id = member.group_id"
+                "   AND m.id > half.id AND m.author_id <> member.user_id), 0"
+                " FROM group_members member, LATERAL ("
+                "  SELECT max(id) / 2 AS id FROM group_messages WHERE group_id = member.group_id"
+                " ) AS half"
+            )
+        loaded_in = time.perf_counter() - started
+        waiting = await connection.fetchval(
+            "SELECT sum(unread_count) FROM read_positions WHERE user_id = $1", reader_id
+        )
+        await connection.execute("VACUUM (ANALYZE) group_messages, group_members, read_positions")
+        try:
+            await connection.execute("CHECKPOINT")
+        except asyncpg.InsufficientPrivilegeError:
+            pass  # not a superuser: the timings may wobble more
+    finally:
+        await connection.close()
+    return loaded_in, int(waiting or 0)
+
+
+async def _big_room(database_url: str, members: list[str]) -> str:
+    connection = await asyncpg.connect(database_url)
+    try:
+        room = await connection.fetchval(
+            "INSERT INTO groups (id, title, owner_id, created_at)"
+            " VALUES (gen_random_uuid(), 'crowd', $1, now()) RETURNING id",
+            uuid.UUID(members[0]),
+        )
+        await connection.executemany(
+            "INSERT INTO group_members (group_id, user_id, joined_at) VALUES ($1, $2, now())",
+            [(room, uuid.UUID(user)) for user in members],
+        )
+    finally:
+        await connection.close()
+    return str(room)
+
+
+async def _counters(database_url: str, enabled: bool) -> None:
+    connection = await asyncpg.connect(database_url)
+    try:
+        action = "ENABLE" if enabled else "DISABLE"
+        await connection.execute(
+            f"ALTER TABLE group_messages {action} TRIGGER read_state_on_insert"
+        )
+    finally:
+        await connection.close()
+
+
+async def _time_get(http, path: str, count: int, rooms: int) -> dict:
+    for _ in range(10):  # warm-up
+        async with http.get(path) as response:
+            await response.read()
+    latencies = []
+    with collector_paused():
+        for _ in range(count):
+            started = time.perf_counter()
+            async with http.get(path) as response:
+                body = await response.json()
+                assert response.status == 200, response.status
+            latencies.append(time.perf_counter() - started)
+    listed = body.get("rooms", body.get("groups"))
+    assert len(listed) == rooms, len(listed)
+    assert all(room["unreadCount"] > 0 for room in listed)
+    return latency_summary(latencies)
+
+
+async def _time_sends(http, room: str, count: int) -> dict:
+    path = f"/api/group/{room}/message"
+    for n in range(10):  # warm-up
+        async with http.post(path, json={"content": f"warm {n}"}) as response:
+            await response.read()
+    latencies = []
+    with collector_paused():
+        for n in range(count):
+            started = time.perf_counter()
+            async with http.post(path, json={"content": f"send {n}"}) as response:
+                await response.read()
+                assert response.status == 201, response.status
+            latencies.append(time.perf_counter() - started)
+    return latency_summary(latencies)
