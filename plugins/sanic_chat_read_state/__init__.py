@@ -3,8 +3,8 @@
 For every kind of room: `POST <room>/read` and the `<kind>.read.mark` command move a member's
 position forward; room lists and the `ready` frame carry `unreadCount` and `lastReadMessageId`;
 the reader's devices get `<kind>.read.update` and, where receipts are on, the other members
-`<kind>.receipt.update`. Counters on the message tables keep the counts, so reading them never
-scans a room's history (docs/read-state.md).
+`<kind>.receipt.update`. Counters kept on the message tables make the counts, so reading them
+never scans a room's history (docs/read-state.md).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def chat_configure_app(app, settings):
 
 @hookimpl
 async def chat_room_summary_fields(app, kind, user_id, room_ids):
-    return await app.ctx.read_state.fields(kind, user_id, room_ids)
+    return await app.ctx.read_state.summary_fields(kind, user_id, room_ids)
 
 
 @hookimpl

@@ -36,11 +36,12 @@ async def add_summary_fields(
             if summary is None:  # not a room of this list: nothing to say about it
                 continue
             for name, value in fields.items():
-                if name in summary and writers.get(name) != plugin:
-                    owner = writers.get(name, "the room's own summary")
+                owner = writers.setdefault(
+                    name, "the room's own summary" if name in summary else plugin
+                )
+                if owner != plugin:
                     raise ConfigError(
                         f"room summary field {name!r} is written by both {owner!r} and {plugin!r}"
                     )
-                writers[name] = plugin
                 summary[name] = value
     return summaries

@@ -234,6 +234,19 @@ def test_serve_with_nothing_configured_runs_on_embedded_sqlite(tmp_path):
             headers=outsider,
         )
         assert reply.status_code == 201
+        # Unread counts: the reply waits for the first user until they mark it read.
+        (listed,) = httpx.get(f"{base}/api/conversation", headers=headers).json()["conversations"]
+        assert (listed["unreadCount"], listed["lastReadMessageId"]) == (1, None)
+        marked = httpx.post(
+            f"{base}/api/conversation/{listed['id']}/read",
+            json={"messageId": reply.json()["id"]},
+            headers=headers,
+        )
+        assert marked.status_code == 200, marked.text
+        assert (marked.json()["unreadCount"], marked.json()["lastReadMessageId"]) == (
+            0,
+            reply.json()["id"],
+        )
         # A resume from the start replays both rooms' messages, oldest first.
         token = login.json()["accessToken"]
         with connect(f"ws://127.0.0.1:{port}/ws?token={token}&since=0") as ws:

@@ -311,6 +311,44 @@ async def test_resume_replays_a_plugin_kind_s_changes(server, http):
     await back.ws.close()
 
 
+async def test_read_state_for_a_plugin_kind(server, http):
+    """The read-state plugin counts, marks and reports a plugin's kind as it does groups."""
+    alice, bob = await register(http, "alice"), await register(http, "bob")
+    channel = await new_channel(http, alice, bob)
+    messages = f"/api/channel/{channel}/message"
+    sent = [
+        (await http.post(messages, json={"content": f"c{n}"}, headers=alice["headers"])).json()
+        for n in range(3)
+    ]
+    bob_ws = await connect(server, bob["token"])
+    (room,) = bob_ws.ready["data"]["readState"]["rooms"]
+    assert room == {
+        "type": "channel",
+        "channelId": channel,
+        "unreadCount": 3,
+        "lastReadMessageId": None,
+    }
+
+    marked = await http.post(
+        f"/api/channel/{channel}/read", json={"messageId": sent[0]["id"]}, headers=bob["headers"]
+    )
+    assert marked.status_code == 200, marked.text
+    assert (marked.json()["channelId"], marked.json()["unreadCount"]) == (channel, 2)
+    update = await bob_ws.next_of("channel.read.update")
+    assert update["data"]["lastReadMessageId"] == sent[0]["id"]
+    ack = await bob_ws.command(
+        "channel.read.mark", {"channelId": channel, "messageId": sent[2]["id"]}, ref="r"
+    )
+    assert (ack["data"]["unreadCount"], ack["data"]["lastReadMessageId"]) == (0, sent[2]["id"])
+
+    eve = await register(http, "eve")
+    outsider = await http.post(
+        f"/api/channel/{channel}/read", json={"messageId": sent[0]["id"]}, headers=eve["headers"]
+    )
+    assert (outsider.status_code, outsider.json()["code"]) == (404, "channel_not_found")
+    await bob_ws.ws.close()
+
+
 def test_two_kinds_with_one_name_stop_the_start(settings):
     from sanic_chat import hookimpl
     from sanic_chat_group.room import GROUP
