@@ -27,8 +27,6 @@ from .harness import (
 from .report import latency_summary, print_table, verdict
 
 TARGET_P50_MS = 20.0
-# Every n-th message is the reader's own: the counts must leave them out.
-OWN_EVERY = 7
 
 
 def add_arguments(parser) -> None:
@@ -96,9 +94,9 @@ async def run(options) -> dict:
 
 async def _load(database_url: str, reader: str, others: list[str], options) -> tuple[float, int]:
     """The reader's rooms (each with two other members), a million messages spread over
-    them, and the positions the counters would hold: the reader has read the older half of
-    each room. Loaded with the triggers off (a row trigger per message would make the load
-    slow, not the reads faster), the positions computed in one statement instead."""
+    them, and what the counters would hold: the reader has read the older half of each room.
+    Loaded with the triggers off (a trigger per message would make the load slow, not the
+    reads faster), the counters computed in a statement each instead."""
     connection = await asyncpg.connect(database_url)
     try:
         started = time.perf_counter()
@@ -127,32 +125,45 @@ async def _load(database_url: str, reader: str, others: list[str], options) -> t
             await connection.execute("SET LOCAL session_replication_role = replica")
             await connection.execute(
                 "INSERT INTO group_messages (id, seq, group_id, author_id, content, created_at)"
-                " SELECT n, n, r.rooms[1 + n % array_length(r.rooms, 1)],"
-                " CASE WHEN n % $4 = 0 THEN $2::uuid ELSE $3::uuid END, 'bulk ' || n, now()"
+                " SELECT n, n, r.rooms[1 + n % array_length(r.rooms, 1)], $2, 'bulk ' || n, now()"
                 " FROM (SELECT $1::uuid[] AS rooms) AS r,"
-                " (SELECT nextval('chat_message_seq') AS n FROM generate_series(1, $5)) AS ids",
+                " (SELECT nextval('chat_message_seq') AS n FROM generate_series(1, $3)) AS ids",
                 rooms,
-                reader_id,
                 uuid.UUID(others[-1]),
-                OWN_EVERY,
                 options.messages,
             )
-            # Every member has read the older half of each room.
+            # What the counters would hold had the messages been sent one by one, with every
+            # member having read the older half of each room.
+            await connection.execute(
+                "INSERT INTO read_rooms"
+                " (room_type, room_id, message_count, deleted_count, counted_from)"
+                " SELECT 'group', group_id, count(*), 0, min(id) FROM group_messages"
+                " GROUP BY group_id"
+            )
             await connection.execute(
                 "INSERT INTO read_positions"
-                " (user_id, room_type, room_id, last_read_id, unread_count, counted_from)"
+                " (user_id, room_type, room_id, last_read_id, read_count)"
                 " SELECT member.user_id, 'group', member.group_id, half.id,"
-                "  (SELECT count(*) FROM group_messages m WHERE m.group_id = member.group_id"
-                "   AND m.id > half.id AND m.author_id <> member.user_id), 0"
+                "  (SELECT count(*) FROM group_messages m"
+                "   WHERE m.group_id = member.group_id AND m.id <= half.id)"
                 " FROM group_members member, LATERAL ("
-                "  SELECT max(id) / 2 AS id FROM group_messages WHERE group_id = member.group_id"
+                "  SELECT id FROM group_messages WHERE group_id = member.group_id"
+                "  ORDER BY id OFFSET (SELECT message_count / 2 FROM read_rooms"
+                "   WHERE room_id = member.group_id) LIMIT 1"
                 " ) AS half"
+                " WHERE member.user_id <> $1",
+                uuid.UUID(others[-1]),
             )
         loaded_in = time.perf_counter() - started
         waiting = await connection.fetchval(
-            "SELECT sum(unread_count) FROM read_positions WHERE user_id = $1", reader_id
+            "SELECT sum(r.message_count - p.read_count) FROM read_positions p"
+            " JOIN read_rooms r ON r.room_type = p.room_type AND r.room_id = p.room_id"
+            " WHERE p.user_id = $1",
+            reader_id,
         )
-        await connection.execute("VACUUM (ANALYZE) group_messages, group_members, read_positions")
+        await connection.execute(
+            "VACUUM (ANALYZE) group_messages, group_members, read_rooms, read_positions"
+        )
         try:
             await connection.execute("CHECKPOINT")
         except asyncpg.InsufficientPrivilegeError:

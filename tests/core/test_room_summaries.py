@@ -84,16 +84,36 @@ async def test_a_field_the_summary_already_has_is_refused(client, register):
     assert "written by both" not in response.text  # a bare 500: the log names the plugins
 
 
+def read_state_parts(app) -> list[str]:
+    """The routes, commands and hooks the read-state plugin adds to `app`."""
+    hook = app.ctx.plugins.hook
+    return [
+        *(f"route {route.path}" for route in app.router.routes if route.path.endswith("/read")),
+        *(f"command {name}" for name in app.ctx.commands if ".read." in name),
+        *(
+            f"summary fields by {impl.plugin_name}"
+            for impl in hook.chat_room_summary_fields.get_hookimpls()
+        ),
+        *(f"ready by {impl.plugin_name}" for impl in hook.chat_ready_data.get_hookimpls()),
+    ]
+
+
 async def test_read_state_disabled_leaves_no_route_command_or_field(database_url):
+    enabled = create_app(load_settings(DATABASE_URL=database_url, **TEST_SETTINGS))
+    assert set(read_state_parts(enabled)) == {
+        "route api/group/<group_id:str>/read",
+        "route api/conversation/<conversation_id:str>/read",
+        "command group.read.mark",
+        "command conversation.read.mark",
+        "summary fields by read_state",
+        "ready by read_state",
+        "ready by user",
+    }
     settings = load_settings(
         DATABASE_URL=database_url, PLUGINS_DISABLED="read_state", **TEST_SETTINGS
     )
     app = create_app(settings)
-    assert not [name for name in app.ctx.commands if ".read." in name]
-    assert not [path for path in app.router.routes_all if path[-1:] == ("read",)]
-    hook = app.ctx.plugins.hook
-    assert not hook.chat_room_summary_fields.get_hookimpls()
-    assert [impl.plugin_name for impl in hook.chat_ready_data.get_hookimpls()] == ["user"]
+    assert read_state_parts(app) == ["ready by user"]
 
     client = app.asgi_client
     tokens = []
