@@ -73,17 +73,22 @@ class Members:
         ]
         return " UNION ALL ".join(selects)
 
+    def rooms_sql(self) -> str:
+        """A SELECT of the ids (as `room_id`) of the rooms user `{user}` (a placeholder) is in.
+
+        One index lookup per `users` column: a membership table needs an index on its user
+        column, as `group_members` and `conversations` have.
+        """
+        table = self.model._meta.db_table
+        return " UNION ".join(
+            f"SELECT {self.room} AS room_id FROM {table} WHERE {column} = {{user}}"
+            for column in self.users
+        )
+
     def rooms_of(self, user_id: UUID) -> Subquery:
         """The ids of the rooms `user_id` is in, as a subquery for the ORM."""
-        return Subquery(self._rows_of(user_id).values(self.room))
-
-    async def room_ids(self, user_id: UUID) -> list[UUID]:
-        """The ids of the rooms `user_id` is in."""
-        return list(await self._rows_of(user_id).values_list(self.room, flat=True))
-
-    def _rows_of(self, user_id: UUID) -> Any:
         condition = Q(*(Q(**{column: user_id}) for column in self.users), join_type="OR")
-        return self.model.filter(condition)
+        return Subquery(self.model.filter(condition).values(self.room))
 
     async def contacts(self, user_id: UUID) -> set[UUID]:
         """Everyone who shares a room with `user_id` (themselves included)."""
