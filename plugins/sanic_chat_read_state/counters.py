@@ -22,6 +22,8 @@ and any a plugin adds: this plugin's migrations cannot know the other plugins' t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 from typing import TYPE_CHECKING
@@ -42,16 +44,51 @@ log = logging.getLogger("sanic_chat.read_state")
 INSTALL_LOCK = 7_316_002
 
 
+# How long to wait before trying again when the database did not answer at start-up.
+RETRY_SECONDS = 5.0
+
+
 def install_counters(app: Sanic) -> None:
+    """Install the counters as the worker starts. A worker starts without its database (its
+    health says so): then it keeps trying in the background until the database answers."""
+
     @app.before_server_start
     async def install(app: Sanic) -> None:
-        connection = Tortoise.get_connection("default")
-        postgres = connection.capabilities.dialect == "postgres"
-        for room in app.ctx.rooms:
-            if postgres:
-                await _install_postgres(connection, room.kind)
-            else:  # `IF NOT EXISTS`, and one writer at a time anyway
-                await connection.execute_script(sqlite_triggers(room.kind))
+        app.ctx.read_state_install = None
+        try:
+            await _install_all(app)
+        except Exception as exc:
+            log.warning("read-state counters not installed yet (retrying): %r", exc)
+            app.ctx.read_state_install = asyncio.get_running_loop().create_task(_retry(app))
+
+    @app.before_server_stop
+    async def stop_trying(app: Sanic) -> None:
+        task = app.ctx.read_state_install
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def _retry(app: Sanic) -> None:
+    while True:
+        await asyncio.sleep(RETRY_SECONDS)
+        try:
+            await _install_all(app)
+        except Exception as exc:
+            log.warning("read-state counters not installed yet (retrying): %r", exc)
+        else:
+            return
+
+
+async def _install_all(app: Sanic) -> None:
+    connection = Tortoise.get_connection("default")
+    postgres = connection.capabilities.dialect == "postgres"
+    for room in app.ctx.rooms:
+        if postgres:
+            await _install_postgres(connection, room.kind)
+        else:  # `IF NOT EXISTS`, and one writer at a time anyway
+            await connection.execute_script(sqlite_triggers(room.kind))
 
 
 async def _install_postgres(connection, kind: RoomKind) -> None:
