@@ -63,7 +63,7 @@ def install_counters(app: Sanic) -> None:
 
     @app.before_server_stop
     async def stop_trying(app: Sanic) -> None:
-        task = app.ctx.read_state_install
+        task = getattr(app.ctx, "read_state_install", None)
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
