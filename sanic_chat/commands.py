@@ -51,9 +51,7 @@ def collect_commands(manager: Any, app: Sanic) -> dict[str, CommandHandler]:
     """Every plugin's WebSocket commands; two plugins claiming one type is a start-up error."""
     commands: dict[str, CommandHandler] = {}
     owners = dict.fromkeys(CORE_COMMANDS, "the core")
-    for plugin, contribution in manager.contributions(
-        manager.hook.chat_register_commands, app=app
-    ):
+    for plugin, contribution in manager.contributions(manager.hook.chat_register_commands, app=app):
         label = manager.label(plugin)
         for name, handler in contribution.items():
             if name in owners:

@@ -12,7 +12,8 @@ itself exports is a subset of this module, kept for the plugins written against 
 - Errors (one problem document each): `ChatError` and its kinds.
 - Storage: `transaction`; `dialect_of(connection)`, the `Dialect` that says how this database
   writes what portable SQL cannot (placeholders, byte order, UUID values); the abstract
-  `Message` model, `MessageDraft`, `MessageContent`, `message_out`.
+  `Message` model, `MessageDraft`, `MessageContent`, `message_out`, and `LAST_ID`, the largest
+  id a message can have.
 - Rooms: `RoomKind`, `Members`, `MessageRule`, `author_only`.
 - Events: `Event`; `user_gone` for a token whose user was deleted.
 - Transports (a plugin speaking another wire protocol, as the Socket.IO one does): `Outgoing`,
@@ -39,7 +40,7 @@ from .events import Event
 from .hookspecs import hookimpl
 from .hub import Outgoing
 from .jsoncodec import loads
-from .messages import Message, MessageContent, MessageDraft, message_out
+from .messages import LAST_ID, Message, MessageContent, MessageDraft, message_out
 from .openapi import ERROR_DESCRIPTIONS, path_parameter, responds
 from .plugins import PluginError
 from .rooms import Members, MessageRule, RoomKind, author_only
@@ -51,6 +52,7 @@ from .validation import json_body, parse, parse_id, query_args
 
 __all__ = [
     "ERROR_DESCRIPTIONS",
+    "LAST_ID",
     "NOT_BLANK",
     "WHITESPACE",
     "BadRequest",

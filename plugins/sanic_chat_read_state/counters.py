@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING
 from sanic import Sanic
 from tortoise import Tortoise
 
-from sanic_chat import transaction
+from sanic_chat.plugin import dialect_of, transaction
 
 from .models import ReadPosition, ReadRoom, ReadTombstone
 
 if TYPE_CHECKING:
-    from sanic_chat.rooms import RoomKind
+    from sanic_chat.plugin import RoomKind
 
 log = logging.getLogger("sanic_chat.read_state")
 
@@ -83,7 +83,8 @@ async def _retry(app: Sanic) -> None:
 
 async def _install_all(app: Sanic) -> None:
     connection = Tortoise.get_connection("default")
-    postgres = connection.capabilities.dialect == "postgres"
+    # The triggers are the one thing written twice: SQLite has no statement triggers.
+    postgres = dialect_of(connection).name == "postgres"
     for room in app.ctx.rooms:
         if postgres:
             await _install_postgres(connection, room.kind)

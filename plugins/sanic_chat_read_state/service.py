@@ -11,10 +11,7 @@ from uuid import UUID
 
 from sanic import Sanic
 
-from sanic_chat.config import Settings
-from sanic_chat.events import Event
-from sanic_chat.messages import LAST_ID
-from sanic_chat.rooms import RoomKind
+from sanic_chat.plugin import LAST_ID, Event, RoomKind, Settings, dialect_of
 
 from .models import ReadPosition, ReadRoom, ReadTombstone
 from .schemas import read_state_out, receipt_out
@@ -87,10 +84,9 @@ class ReadState:
         in one statement; read it in a snapshot (`summary_fields`, `ready`) to know the cursor
         the counts are exact up to."""
         connection = ReadPosition._meta.db
-        postgres = connection.capabilities.dialect == "postgres"
+        dialect = dialect_of(connection)
         rows = await connection.execute_query_dict(
-            counts_statement(kind, "$" if postgres else "?"),
-            [user_id if postgres else str(user_id), kind.name],
+            counts_statement(kind, dialect.mark), [dialect.uuid(user_id), kind.name]
         )
         return {
             UUID(str(row["room_id"])): {
@@ -139,12 +135,11 @@ class ReadState:
         members = await room.members_if_member(room_id, user_id)
         await room.messages.history.get(room_id, message_id)
         connection = ReadPosition._meta.db
-        postgres = connection.capabilities.dialect == "postgres"
-        mark = "$" if postgres else "?"
-        ids = [user_id, room_id] if postgres else [str(user_id), str(room_id)]
-        statement = mark_statement(kind.message_model._meta.db_table, kind.room_column, mark)
+        dialect = dialect_of(connection)
+        table = kind.message_model._meta.db_table
         moved = await connection.execute_query_dict(
-            statement, [ids[0], kind.name, ids[1], message_id]
+            mark_statement(table, kind.room_column, dialect.mark),
+            [dialect.uuid(user_id), kind.name, dialect.uuid(room_id), message_id],
         )
         changes = self._app.ctx.changes
         async with changes.snapshot():
