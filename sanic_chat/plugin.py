@@ -14,7 +14,8 @@ itself exports is a subset of this module, kept for the plugins written against 
 - Errors (one problem document each): `ChatError` and its kinds.
 - Storage: `transaction`; `dialect_of(connection)`, the `Dialect` that says how this database
   writes what portable SQL cannot (placeholders, byte order, UUID values); the abstract
-  `Message` model, `MessageDraft`, `MessageContent`, `message_out`.
+  `Message` model, `MessageDraft`, `MessageContent`, `message_out`, and `LAST_ID`, the largest
+  id a message can have.
 - Rooms: `RoomKind`, `Members`, `MessageRule`, `author_only`.
 - Events: `Event`; `user_gone` for a token whose user was deleted.
 - Transports (a plugin speaking another wire protocol, as the Socket.IO one does): `Outgoing`,

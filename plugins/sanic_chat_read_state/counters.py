@@ -7,7 +7,8 @@ messages are written, in the same statement and transaction, and each write cost
 whatever the room's size:
 
 - a new message adds one to its room's `message_count` and moves its author's position to it
-  (sending marks your own room read up to your message);
+  (sending marks your own room read up to your message); on PostgreSQL once per statement for
+  the whole batch of sends it stored, in two set-based statements;
 - a message becoming a tombstone is recorded, and added to its room's `deleted_count`.
 
 Triggers, not the application: a send stores a batch of messages in one statement, and a count
@@ -21,6 +22,8 @@ and any a plugin adds: this plugin's migrations cannot know the other plugins' t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 from typing import TYPE_CHECKING
@@ -28,12 +31,12 @@ from typing import TYPE_CHECKING
 from sanic import Sanic
 from tortoise import Tortoise
 
-from sanic_chat import transaction
+from sanic_chat.plugin import dialect_of, transaction
 
 from .models import ReadPosition, ReadRoom, ReadTombstone
 
 if TYPE_CHECKING:
-    from sanic_chat.rooms import RoomKind
+    from sanic_chat.plugin import RoomKind
 
 log = logging.getLogger("sanic_chat.read_state")
 
@@ -41,16 +44,52 @@ log = logging.getLogger("sanic_chat.read_state")
 INSTALL_LOCK = 7_316_002
 
 
+# How long to wait before trying again when the database did not answer at start-up.
+RETRY_SECONDS = 5.0
+
+
 def install_counters(app: Sanic) -> None:
+    """Install the counters as the worker starts. A worker starts without its database (its
+    health says so): then it keeps trying in the background until the database answers."""
+
     @app.before_server_start
     async def install(app: Sanic) -> None:
-        connection = Tortoise.get_connection("default")
-        postgres = connection.capabilities.dialect == "postgres"
-        for room in app.ctx.rooms:
-            if postgres:
-                await _install_postgres(connection, room.kind)
-            else:  # `IF NOT EXISTS`, and one writer at a time anyway
-                await connection.execute_script(sqlite_triggers(room.kind))
+        app.ctx.read_state_install = None
+        try:
+            await _install_all(app)
+        except Exception as exc:
+            log.warning("read-state counters not installed yet (retrying): %r", exc)
+            app.ctx.read_state_install = asyncio.get_running_loop().create_task(_retry(app))
+
+    @app.before_server_stop
+    async def stop_trying(app: Sanic) -> None:
+        task = getattr(app.ctx, "read_state_install", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def _retry(app: Sanic) -> None:
+    while True:
+        await asyncio.sleep(RETRY_SECONDS)
+        try:
+            await _install_all(app)
+        except Exception as exc:
+            log.warning("read-state counters not installed yet (retrying): %r", exc)
+        else:
+            return
+
+
+async def _install_all(app: Sanic) -> None:
+    connection = Tortoise.get_connection("default")
+    # The triggers are the one thing written twice: SQLite has no statement triggers.
+    postgres = dialect_of(connection).name == "postgres"
+    for room in app.ctx.rooms:
+        if postgres:
+            await _install_postgres(connection, room.kind)
+        else:  # `IF NOT EXISTS`, and one writer at a time anyway
+            await connection.execute_script(sqlite_triggers(room.kind))
 
 
 async def _install_postgres(connection, kind: RoomKind) -> None:
@@ -75,7 +114,7 @@ def _function_name(kind: RoomKind) -> str:
 
 
 def _on_insert(kind: RoomKind) -> str:
-    """The statements run for each new message `NEW` (the same on both databases)."""
+    """SQLite: the statements run for each new message `NEW`."""
     room, rooms, positions = f'NEW."{kind.room_column}"', _table(ReadRoom), _table(ReadPosition)
     return f"""
   INSERT INTO {rooms} (room_type, room_id, message_count, deleted_count, counted_from)
@@ -101,20 +140,50 @@ def _on_delete(kind: RoomKind) -> str:
   UPDATE {rooms} SET deleted_count = deleted_count + 1 WHERE {counted};"""
 
 
+def _on_inserted_batch(kind: RoomKind) -> str:
+    """PostgreSQL: the same for every message a statement stored (`stored`, its transition
+    table), as two set-based statements, however many messages the batch holds.
+
+    Each author's position moves to their newest message of the batch in each room, with the
+    room's count up to it: the room's new count less the batch's messages after it (everything
+    already stored is older than the whole batch)."""
+    room, rooms, positions = f's."{kind.room_column}"', _table(ReadRoom), _table(ReadPosition)
+    return f"""
+  INSERT INTO {rooms} (room_type, room_id, message_count, deleted_count, counted_from)
+  SELECT '{kind.name}', {room}, COUNT(*), 0, MIN(s.id) FROM stored s GROUP BY {room}
+  ON CONFLICT (room_type, room_id)
+  DO UPDATE SET message_count = {rooms}.message_count + excluded.message_count;
+  INSERT INTO {positions} (user_id, room_type, room_id, last_read_id, read_count)
+  SELECT a.author_id, '{kind.name}', a.room_id, a.last_id, r.message_count - (
+    SELECT COUNT(*) FROM stored later
+    WHERE later."{kind.room_column}" = a.room_id AND later.id > a.last_id)
+  FROM (
+    SELECT s.author_id, {room} AS room_id, MAX(s.id) AS last_id FROM stored s
+    GROUP BY s.author_id, {room}
+  ) AS a
+  JOIN {rooms} r ON r.room_type = '{kind.name}' AND r.room_id = a.room_id
+  ON CONFLICT (user_id, room_type, room_id) DO UPDATE
+  SET last_read_id = excluded.last_read_id, read_count = excluded.read_count
+  WHERE {positions}.last_read_id < excluded.last_read_id;"""
+
+
 def postgres_triggers(kind: RoomKind) -> str:
+    """A statement trigger for sends (a batch of sends is one statement) and a row trigger for
+    tombstones (one message at a time)."""
     table, function = kind.message_model._meta.db_table, _function_name(kind)
     return f"""
 CREATE OR REPLACE FUNCTION "{function}"() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
   -- read-state counters, version {{version}}
-  IF TG_OP = 'INSERT' THEN {_on_insert(kind)}
+  IF TG_OP = 'INSERT' THEN {_on_inserted_batch(kind)}
   ELSE {_on_delete(kind)}
   END IF;
   RETURN NULL;
 END
 $body$;
-CREATE OR REPLACE TRIGGER read_state_on_insert AFTER INSERT ON "{table}"
-  FOR EACH ROW EXECUTE FUNCTION "{function}"();
+DROP TRIGGER IF EXISTS read_state_on_insert ON "{table}";
+CREATE TRIGGER read_state_on_insert AFTER INSERT ON "{table}"
+  REFERENCING NEW TABLE AS stored FOR EACH STATEMENT EXECUTE FUNCTION "{function}"();
 CREATE OR REPLACE TRIGGER read_state_on_delete AFTER UPDATE OF deleted_at ON "{table}"
   FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL)
   EXECUTE FUNCTION "{function}"();

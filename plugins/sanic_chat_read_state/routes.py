@@ -6,10 +6,14 @@ from sanic import Blueprint, Request
 from sanic.response import json
 from sanic_ext import openapi
 
-from sanic_chat import authenticated, json_body, responds
-from sanic_chat.openapi import path_parameter
-from sanic_chat.rooms import RoomKind
-from sanic_chat.validation import parse_id
+from sanic_chat.plugin import (
+    RoomKind,
+    authenticated,
+    json_body,
+    parse_id,
+    path_parameter,
+    responds,
+)
 
 from .schemas import AllReadStates, MarkRead, read_state_out
 

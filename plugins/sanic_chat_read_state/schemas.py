@@ -11,8 +11,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field, create_model
 
-from sanic_chat.messages import LAST_ID
-from sanic_chat.schemas import CamelModel
+from sanic_chat.plugin import LAST_ID, CamelModel
 
 MessageId = (int, Field(ge=1, le=LAST_ID, description="A message of the room."))
 

@@ -11,10 +11,7 @@ from uuid import UUID
 
 from sanic import Sanic
 
-from sanic_chat.config import Settings
-from sanic_chat.events import Event
-from sanic_chat.messages import LAST_ID
-from sanic_chat.rooms import RoomKind
+from sanic_chat.plugin import LAST_ID, Event, RoomKind, Settings, dialect_of
 
 from .models import ReadPosition, ReadRoom, ReadTombstone
 from .schemas import read_state_out, receipt_out
@@ -24,34 +21,27 @@ ROOMS = ReadRoom._meta.db_table
 TOMBSTONES = ReadTombstone._meta.db_table
 
 
-def positions_statement(mark: str) -> str:
-    """A user's positions in the rooms of one kind (1 the user, 2 the kind's name), with each
-    room's counters and the tombstones after the position: what their counts are made of.
+def counts_statement(kind: RoomKind, mark: str) -> str:
+    """The rooms of kind 2 that user 1 is in, each with the user's position and unread count.
 
-    One range of the positions' unique (user, kind, room) index, one lookup of each room's
-    counters, one range of its tombstones after the position; no message is read.
+    Per room: the membership row, the user's position, the room's counters (lookups on unique
+    indexes) and the tombstones after the position (a range of their index); no message is
+    read. A room with no position yet has every counted message unread but its tombstones.
     """
-    return (
-        "SELECT p.room_id, p.last_read_id, r.message_count - p.read_count - ("
-        f'  SELECT COUNT(*) FROM "{TOMBSTONES}" t WHERE t.room_type = p.room_type'
-        "  AND t.room_id = p.room_id AND t.message_id > p.last_read_id"
-        ") AS unread"
-        f' FROM "{POSITIONS}" p LEFT JOIN "{ROOMS}" r'
-        "  ON r.room_type = p.room_type AND r.room_id = p.room_id"
-        f" WHERE p.user_id = {mark}1 AND p.room_type = {mark}2"
+    rooms = kind.members.rooms_sql().format(user=f"{mark}1")
+    tombstones_after = (
+        f'SELECT COUNT(*) FROM "{TOMBSTONES}" t WHERE t.room_type = {mark}2'
+        " AND t.room_id = m.room_id AND t.message_id > p.last_read_id"
     )
-
-
-def unread_rooms_statement(mark: str, count: int) -> str:
-    """The counters of rooms (2...) of a kind (1) where a member has no position yet: every
-    message there is unread, but the tombstones."""
-    if mark == "$":
-        rooms = "room_id = ANY($2::uuid[])"
-    else:  # SQLite: no arrays
-        rooms = f"room_id IN ({', '.join(f'?{n}' for n in range(2, count + 2))})"
     return (
-        f'SELECT room_id, message_count - deleted_count AS unread FROM "{ROOMS}"'
-        f" WHERE room_type = {mark}1 AND {rooms}"
+        "SELECT m.room_id, p.last_read_id, CASE WHEN p.last_read_id IS NULL"
+        " THEN COALESCE(r.message_count - r.deleted_count, 0)"
+        f" ELSE COALESCE(r.message_count, 0) - p.read_count - ({tombstones_after})"
+        " END AS unread"
+        f" FROM ({rooms}) m"
+        f' LEFT JOIN "{POSITIONS}" p'
+        f"  ON p.user_id = {mark}1 AND p.room_type = {mark}2 AND p.room_id = m.room_id"
+        f' LEFT JOIN "{ROOMS}" r ON r.room_type = {mark}2 AND r.room_id = m.room_id'
     )
 
 
@@ -89,50 +79,31 @@ class ReadState:
     def receipts_on(self, kind: RoomKind) -> bool:
         return kind.name in self._receipts
 
-    async def fields(
-        self, kind: RoomKind, user_id: UUID, room_ids: list[UUID]
-    ) -> dict[UUID, dict[str, Any]]:
-        """`unreadCount` and `lastReadMessageId` of each of `room_ids` (rooms of `user_id`).
-
-        Two statements at most, whatever the number of rooms; read them in one snapshot
-        (`summary_fields`, `ready`) for counts of one instant.
-        """
+    async def fields(self, kind: RoomKind, user_id: UUID) -> dict[UUID, dict[str, Any]]:
+        """`unreadCount` and `lastReadMessageId` of every room of `kind` that `user_id` is in,
+        in one statement; read it in a snapshot (`summary_fields`, `ready`) to know the cursor
+        the counts are exact up to."""
         connection = ReadPosition._meta.db
-        postgres = connection.capabilities.dialect == "postgres"
-        mark = "$" if postgres else "?"
+        dialect = dialect_of(connection)
         rows = await connection.execute_query_dict(
-            positions_statement(mark), [user_id if postgres else str(user_id), kind.name]
+            counts_statement(kind, dialect.mark), [dialect.uuid(user_id), kind.name]
         )
-        positions = {UUID(str(row["room_id"])): row for row in rows}
-        fields = {
-            room_id: {
-                "unreadCount": max(positions[room_id]["unread"] or 0, 0),
-                "lastReadMessageId": positions[room_id]["last_read_id"],
+        return {
+            UUID(str(row["room_id"])): {
+                "unreadCount": max(row["unread"], 0),
+                "lastReadMessageId": row["last_read_id"],
             }
-            for room_id in room_ids
-            if room_id in positions
+            for row in rows
         }
-        unplaced = [room_id for room_id in room_ids if room_id not in positions]
-        if unplaced:
-            values: list[Any] = [kind.name]
-            values += [unplaced] if postgres else [str(room_id) for room_id in unplaced]
-            rows = await connection.execute_query_dict(
-                unread_rooms_statement(mark, len(unplaced)), values
-            )
-            counts = {UUID(str(row["room_id"])): row["unread"] for row in rows}
-            for room_id in unplaced:
-                fields[room_id] = {
-                    "unreadCount": max(counts.get(room_id, 0), 0),
-                    "lastReadMessageId": None,
-                }
-        return fields
 
     async def summary_fields(
         self, kind: RoomKind, user_id: UUID, room_ids: list[UUID]
     ) -> dict[UUID, dict[str, Any]]:
-        """`fields`, read in one snapshot."""
+        """`fields` of the rooms in a list (the user's own: the caller checked), read in one
+        snapshot."""
         async with self._app.ctx.changes.snapshot():
-            return await self.fields(kind, user_id, room_ids)
+            fields = await self.fields(kind, user_id)
+        return {room_id: fields[room_id] for room_id in room_ids if room_id in fields}
 
     async def ready(self, user_id: UUID) -> dict[str, Any]:
         """Every room of `user_id` with its fields, and the cursor they are exact up to: read
@@ -144,11 +115,10 @@ class ReadState:
             as_of = await changes.newest()
             for room in self._app.ctx.rooms:
                 kind = room.kind
-                ids = await kind.members.room_ids(user_id)
-                fields = await self.fields(kind, user_id, ids) if ids else {}
+                fields = await self.fields(kind, user_id)
                 rooms += [
-                    {"type": kind.name, kind.id_key: str(room_id), **fields[room_id]}
-                    for room_id in ids
+                    {"type": kind.name, kind.id_key: str(room_id), **room_fields}
+                    for room_id, room_fields in fields.items()
                 ]
         return {"asOf": str(as_of), "rooms": rooms}
 
@@ -165,17 +135,18 @@ class ReadState:
         members = await room.members_if_member(room_id, user_id)
         await room.messages.history.get(room_id, message_id)
         connection = ReadPosition._meta.db
-        postgres = connection.capabilities.dialect == "postgres"
-        mark = "$" if postgres else "?"
-        ids = [user_id, room_id] if postgres else [str(user_id), str(room_id)]
-        statement = mark_statement(kind.message_model._meta.db_table, kind.room_column, mark)
+        dialect = dialect_of(connection)
+        table = kind.message_model._meta.db_table
         moved = await connection.execute_query_dict(
-            statement, [ids[0], kind.name, ids[1], message_id]
+            mark_statement(table, kind.room_column, dialect.mark),
+            [dialect.uuid(user_id), kind.name, dialect.uuid(room_id), message_id],
         )
         changes = self._app.ctx.changes
         async with changes.snapshot():
             as_of = await changes.newest()
-            fields = (await self.fields(kind, user_id, [room_id]))[room_id]
+            fields = (await self.fields(kind, user_id)).get(room_id)
+        if fields is None:  # removed from the room since its membership was checked
+            raise kind.missing_room()
         state = (
             read_state_out(kind.schema_prefix, kind.id_field)
             .model_validate(

@@ -73,6 +73,18 @@ class Members:
         ]
         return " UNION ALL ".join(selects)
 
+    def rooms_sql(self) -> str:
+        """A SELECT of the ids (as `room_id`) of the rooms user `{user}` (a placeholder) is in.
+
+        One index lookup per `users` column: a membership table needs an index on its user
+        column, as `group_members` and `conversations` have.
+        """
+        table = self.model._meta.db_table
+        return " UNION ".join(
+            f"SELECT {self.room} AS room_id FROM {table} WHERE {column} = {{user}}"
+            for column in self.users
+        )
+
     def rooms_of(self, user_id: UUID) -> Subquery:
         """The ids of the rooms `user_id` is in, as a subquery for the ORM."""
         return Subquery(self._rows_of(user_id).values(self.room))
