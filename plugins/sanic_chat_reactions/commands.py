@@ -10,9 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sanic_chat import ValidationFailed
-from sanic_chat.commands import CommandContext
-from sanic_chat.rooms import RoomKind
-from sanic_chat.validation import parse
+from sanic_chat.plugin import CommandContext, RoomKind, parse
 
 from .schemas import reaction_command
 from .service import ADD, REMOVE, ReactionService

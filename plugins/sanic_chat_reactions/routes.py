@@ -11,9 +11,14 @@ from sanic.response import json
 from sanic_ext import openapi
 
 from sanic_chat import authenticated, responds
-from sanic_chat.openapi import path_parameter
-from sanic_chat.rooms import RoomKind
-from sanic_chat.validation import MESSAGE_ID_SCHEMA, parse, parse_id, parse_message_id
+from sanic_chat.plugin import (
+    MESSAGE_ID_SCHEMA,
+    RoomKind,
+    parse,
+    parse_id,
+    parse_message_id,
+    path_parameter,
+)
 
 from .schemas import EMOJI_DOC, MAX_EMOJI_CHARS, EmojiPath, MessageReactions
 from .service import ADD, REMOVE, ReactionService

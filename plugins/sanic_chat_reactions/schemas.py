@@ -10,8 +10,7 @@ from uuid import UUID
 import emoji as unicode_emoji
 from pydantic import AfterValidator, Field, create_model
 
-from sanic_chat.messages import LAST_ID
-from sanic_chat.schemas import CamelModel
+from sanic_chat.plugin import LAST_ID, CamelModel
 
 # A custom reaction's name between colons (`:party-parrot:`): clients map it to an image.
 SHORTCODE = re.compile(r":[a-z0-9_+-]{1,32}:")

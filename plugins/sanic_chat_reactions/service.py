@@ -16,7 +16,7 @@ from uuid import UUID
 from sanic import Sanic
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from sanic_chat.events import Event
+from sanic_chat.plugin import Event, dialect_of
 
 from .models import Reaction
 from .schemas import MessageReactions, reaction_event
@@ -96,13 +96,11 @@ class ReactionService:
             return found
         if connection is None:
             connection = Reaction._meta.db
-        if connection.capabilities.dialect == "postgres":
-            values: list[Any] = [ids, viewer]
-            statement = POSTGRES_COUNTS
-        else:  # SQLite: marks in the order they appear; one per id; UUIDs are stored as text
-            values = [None if viewer is None else str(viewer), *ids]
-            statement = counts_statement(f"IN ({', '.join(['?'] * len(ids))})", "?")
-        for row in await connection.execute_query_dict(statement, values):
+        dialect = dialect_of(connection)
+        among, id_values = dialect.any_of(2, ids, "bigint")
+        viewer_value = None if viewer is None else dialect.uuid(viewer)
+        statement = counts_statement(among, dialect.placeholder(1))
+        for row in await connection.execute_query_dict(statement, [viewer_value, *id_values]):
             reaction: dict[str, Any] = {"emoji": row["emoji"], "count": row["count"]}
             if viewer is not None:
                 reaction["me"] = bool(row["me"])
@@ -125,9 +123,6 @@ def counts_statement(ids: str, viewer: str) -> str:
         f' FROM "{Reaction._meta.db_table}" WHERE message_id {ids}'
         " GROUP BY message_id, emoji ORDER BY message_id, MIN(id)"
     )
-
-
-POSTGRES_COUNTS = counts_statement("= ANY($1::bigint[])", "$2::uuid")
 
 
 def for_everyone(reactions: Reactions) -> Reactions:

@@ -9,10 +9,14 @@ from sanic.response import json
 from sanic_ext import openapi
 
 from sanic_chat import authenticated, query_args, responds
-from sanic_chat.messages import HistoryQuery
-from sanic_chat.openapi import path_parameter
-from sanic_chat.rooms import RoomKind
-from sanic_chat.validation import MESSAGE_ID_SCHEMA, parse_id, parse_message_id
+from sanic_chat.plugin import (
+    MESSAGE_ID_SCHEMA,
+    HistoryQuery,
+    RoomKind,
+    parse_id,
+    parse_message_id,
+    path_parameter,
+)
 
 from .service import thread_page
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sanic_chat.messages import LAST_ID
-from sanic_chat.schemas import CamelModel
+from sanic_chat.plugin import LAST_ID, CamelModel
 
 SNIPPET_CHARS = 100
 

@@ -18,9 +18,7 @@ from sanic import Sanic
 from tortoise.expressions import F
 
 from sanic_chat import Conflict, MessageDraft, NotFound, ValidationFailed, transaction
-from sanic_chat.events import Event
-from sanic_chat.messages import HistoryQuery, Message
-from sanic_chat.rooms import RoomKind
+from sanic_chat.plugin import Event, HistoryQuery, Message, RoomKind
 
 from .models import MessageReplies
 from .schemas import SNIPPET_CHARS

@@ -29,6 +29,11 @@ class Dialect(ABC):
         return ", ".join(self.placeholder(n) for n in range(first, first + count))
 
     @abstractmethod
+    def any_of(self, number: int, values: Sequence[Any], sql_type: str) -> tuple[str, list[Any]]:
+        """`column <this>` tests membership in `values`, from placeholder `number` on: the SQL
+        and the query values it takes (`sql_type` is PostgreSQL's name of the values' type)."""
+
+    @abstractmethod
     def uuid(self, value: UUID) -> Any:
         """A UUID as this database's driver takes it as a query value."""
 

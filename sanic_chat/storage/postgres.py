@@ -16,6 +16,10 @@ class PostgresDialect(Dialect):
     mark = "$"
     batches_sends = True
 
+    def any_of(self, number: int, values: Sequence[Any], sql_type: str) -> tuple[str, list[Any]]:
+        # The list is one array value: one statement text (and one prepared plan) for any count.
+        return f"= ANY(${number}::{sql_type}[])", [list(values)]
+
     def uuid(self, value: UUID) -> Any:
         return value
 

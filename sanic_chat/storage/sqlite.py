@@ -16,6 +16,10 @@ class SqliteDialect(Dialect):
     mark = "?"  # `?1` may appear several times in one statement, as `$1` can
     batches_sends = False
 
+    def any_of(self, number: int, values: Sequence[Any], sql_type: str) -> tuple[str, list[Any]]:
+        marks = ", ".join(self.placeholder(n) for n in range(number, number + len(values)))
+        return f"IN ({marks})", list(values)
+
     def uuid(self, value: UUID) -> Any:
         return str(value)  # Tortoise stores UUIDs as text here
 

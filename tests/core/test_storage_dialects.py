@@ -100,11 +100,23 @@ async def test_byte_order_compares_and_sorts_bytes(connection, dialect):
     )
     # "B" (0x42) < "_" (0x5f) < "b" (0x62): a locale's collation would order them otherwise.
     assert [row["name"] for row in rows] == ["a", "aB", "a_b", "ab"]
-    rows = await connection.execute_query_dict(
-        f'SELECT name FROM "{table}" WHERE name IN ({dialect.placeholders(2, first=1)})',
-        ["A", "b"],
-    )
-    assert sorted(row["name"] for row in rows) == ["A", "b"]
+
+
+async def test_any_of_matches_the_listed_values_whatever_their_number(connection, dialect):
+    table = connection.tables["names"]
+    await connection.execute_script(f'CREATE TABLE "{table}" (n BIGINT NOT NULL, tag BIGINT)')
+    for n in range(1, 8):
+        await connection.execute_query(
+            f'INSERT INTO "{table}" (n, tag) VALUES ({dialect.placeholder(1)}, 0)', [n]
+        )
+    for wanted in ([3], [1, 5, 7], list(range(1, 8))):
+        among, values = dialect.any_of(2, wanted, "bigint")
+        rows = await connection.execute_query_dict(
+            f'SELECT n FROM "{table}" WHERE tag = {dialect.placeholder(1)} AND n {among}'
+            " ORDER BY n",
+            [0, *values],
+        )
+        assert [row["n"] for row in rows] == wanted
 
 
 async def test_positions_grow_and_are_never_handed_out_twice(connection, dialect):

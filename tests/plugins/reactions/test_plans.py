@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from sanic_chat_reactions.service import POSTGRES_COUNTS
+from sanic_chat.storage import DIALECTS
+from sanic_chat_reactions.service import counts_statement
 from tests.plugins.group.test_history_plans import nodes
 
 # Far above any id the other tests' messages take, so these rows touch none of theirs.
@@ -54,12 +55,16 @@ async def many_reactions(db):
 
 async def explain(connection, mode: str, ids: list[int], viewer) -> dict[str, Any]:
     await connection.execute(f"SET plan_cache_mode = {mode}")
-    await connection.execute(f"PREPARE counts AS {POSTGRES_COUNTS}")
+    postgres = DIALECTS["postgres"]
+    among, _ = postgres.any_of(2, ids, "bigint")
+    await connection.execute(
+        f"PREPARE counts AS {counts_statement(among, postgres.placeholder(1))}"
+    )
     try:
         array = "ARRAY[" + ",".join(map(str, ids)) + "]::bigint[]"
         text = await connection.fetchval(
             "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, FORMAT JSON)"
-            f" EXECUTE counts({array}, '{viewer}')"
+            f" EXECUTE counts('{viewer}', {array})"
         )
     finally:
         await connection.execute("DEALLOCATE counts; RESET plan_cache_mode")
