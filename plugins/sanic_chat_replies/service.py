@@ -51,11 +51,28 @@ async def check_reply(app: Sanic, draft: MessageDraft) -> None:
 
 
 async def record_reply(message: Message, draft: MessageDraft) -> None:
-    """Link a stored reply to the message it answers, and count it there."""
+    """Link a stored reply to the message it answers, and count it there.
+
+    This runs after the reply's own commit, so a delete may already have come and gone
+    (`forget_reply` found nothing to uncount). The reply's row is locked and read first: a
+    delete either finished before, and the reply is linked uncounted, or waits for this
+    transaction, and then finds the reply counted and uncounts it.
+    """
     parent_id = draft.extra.get("reply_to")
     if parent_id is None:
         return
     async with transaction() as connection:
+        reply = (
+            await type(message)
+            .filter(id=message.id)
+            .select_for_update()
+            .using_db(connection)
+            .only("id", "deleted_at")
+            .first()
+        )
+        if reply is None:  # its room was deleted meanwhile
+            return
+        counted = reply.deleted_at is None
         # Either row may exist already: the parent's if it is a reply or has had one.
         await MessageReplies.bulk_create(
             [MessageReplies(message_id=parent_id), MessageReplies(message_id=message.id)],
@@ -65,13 +82,14 @@ async def record_reply(message: Message, draft: MessageDraft) -> None:
         await (
             MessageReplies.filter(message_id=message.id)
             .using_db(connection)
-            .update(reply_to_id=parent_id, counted=True)
+            .update(reply_to_id=parent_id, counted=counted)
         )
-        await (
-            MessageReplies.filter(message_id=parent_id)
-            .using_db(connection)
-            .update(reply_count=F("reply_count") + 1)
-        )
+        if counted:
+            await (
+                MessageReplies.filter(message_id=parent_id)
+                .using_db(connection)
+                .update(reply_count=F("reply_count") + 1)
+            )
 
 
 async def forget_reply(message_id: int) -> int | None:

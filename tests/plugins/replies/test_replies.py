@@ -11,11 +11,14 @@ import asyncio
 import contextlib
 import os
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 
+from sanic_chat import hookimpl
 from sanic_chat.app import create_app
 from sanic_chat.config import load_settings
+from sanic_chat_replies.service import forget_reply
 from tests.core.test_room_kinds import channel_tables, install_channels, new_channel  # noqa: F401
 from tests.live import connect, live_server, new_group, register
 from tests.problem import assert_problem
@@ -305,3 +308,49 @@ async def test_disabled_it_leaves_no_trace(database_url):
     schemas = spec.json["components"]["schemas"]
     assert "replyTo" not in schemas["GroupMessageOut"]["properties"]
     assert "replyTo" not in schemas["SendMessage"]["properties"]
+
+
+GONE = "deleted before it was counted"
+
+
+class DeletedInTheGap:
+    """Deletes a reply after it is committed and before the replies plugin links it, as a
+    delete racing the send can: the delete finds no counted reply to uncount."""
+
+    @hookimpl(tryfirst=True)
+    async def chat_message_stored(self, message):
+        if message.content == GONE:
+            await type(message).filter(id=message.id).update(deleted_at=datetime.now(timezone.utc))
+            assert await forget_reply(message.id) is None
+
+
+@pytest.fixture
+def plugins():
+    return [DeletedInTheGap()]
+
+
+async def test_a_reply_deleted_before_it_is_counted_is_never_counted(client, register):
+    alice = await register("alice")
+    _, created = await client.post("/api/group", json={"title": "gap"}, headers=alice.headers)
+    room = f"/api/group/{created.json['id']}"
+    _, parent = await client.post(
+        f"{room}/message", json={"content": "parent"}, headers=alice.headers
+    )
+    for content in (GONE, "kept"):
+        _, sent = await client.post(
+            f"{room}/message",
+            json={"content": content, "replyTo": parent.json["id"]},
+            headers=alice.headers,
+        )
+        assert sent.status == 201, sent.text
+
+    _, page = await client.get(f"{room}/message", headers=alice.headers)
+    counts = {message["id"]: message["replyCount"] for message in page.json["messages"]}
+    assert counts[parent.json["id"]] == 1  # "kept" only
+    _, replies = await client.get(
+        f"{room}/message/{parent.json['id']}/replies", headers=alice.headers
+    )
+    assert [(m["content"], m["deleted"]) for m in replies.json["messages"]] == [
+        ("kept", False),
+        (None, True),
+    ]
