@@ -28,6 +28,7 @@ from .openapi import configure_openapi
 from .plugins import build_plugin_manager, collect_schemas
 from .request_heads import install_request_head_check
 from .rooms.registry import RoomHooks, Rooms, collect_room_kinds
+from .rooms.summaries import document_summary_fields
 
 # Bodies above this are refused with 413 before they are read.
 MAX_REQUEST_BYTES = 1 << 20
@@ -85,6 +86,8 @@ def create_app(
     ):
         for blueprint in blueprints:
             app.blueprint(blueprint)
+    # After the routes: their schemas are in the document, and these replace the summaries'.
+    document_summary_fields(manager, kinds)
     install_gateway(app, collect_commands(manager, app))
     # After the WebSocket relay: a slow observer must not hold back deliveries.
     app.ctx.events.subscribe(lambda event: _notify_plugins(manager, event))

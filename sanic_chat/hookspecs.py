@@ -240,6 +240,18 @@ def chat_event_published(event: Event) -> None:
 
 
 @hookspec
+def chat_register_summary_fields() -> dict[str, tuple[Any, FieldInfo]]:
+    """Declare the fields this plugin adds to room summaries (`chat_room_summary_fields`).
+
+    Called once per app, for the OpenAPI document. Return pydantic field definitions by
+    snake_case name, each with a default: `{"unread_count": (int, Field(0, description="..."))}`.
+    Each becomes an optional camelCase property of every kind's summary schema
+    (`RoomKind.summary_schema`: `GroupSummary`, `ConversationOut`, a plugin kind's). A name the
+    schema has, or one another plugin declares, stops the start.
+    """
+
+
+@hookspec
 def chat_room_summary_fields(
     app: Sanic, kind: RoomKind, user_id: UUID, room_ids: list[UUID]
 ) -> dict[UUID, dict[str, Any]]:

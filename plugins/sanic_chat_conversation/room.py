@@ -6,6 +6,7 @@ from sanic_chat.plugin import Members, RoomKind
 
 from .models import Conversation, ConversationMessage
 from .routes import add_conversation_routes
+from .schemas import ConversationOut
 from .service import missing_conversation
 
 CONVERSATION = RoomKind(
@@ -14,4 +15,5 @@ CONVERSATION = RoomKind(
     members=Members(Conversation, room="id", users=("user_a_id", "user_b_id")),
     missing_room=missing_conversation,
     routes=add_conversation_routes,
+    summary_schema=ConversationOut,
 )

@@ -6,6 +6,7 @@ from sanic_chat.plugin import Members, RoomKind
 
 from .models import GroupMember, GroupMessage
 from .routes import add_group_routes
+from .schemas import GroupSummary
 from .service import author_or_owner, missing_group
 
 MEMBERS = Members(GroupMember, room="group_id")
@@ -18,4 +19,5 @@ GROUP = RoomKind(
     may_delete=author_or_owner,
     routes=add_group_routes,
     delete_summary="Delete a message (author or owner)",
+    summary_schema=GroupSummary,
 )

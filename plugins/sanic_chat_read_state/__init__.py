@@ -43,6 +43,13 @@ def chat_configure_app(app, settings):
 
 
 @hookimpl
+def chat_register_summary_fields():
+    from .schemas import SUMMARY_FIELDS
+
+    return SUMMARY_FIELDS
+
+
+@hookimpl
 async def chat_room_summary_fields(app, kind, user_id, room_ids):
     return await app.ctx.read_state.summary_fields(kind, user_id, room_ids)
 

@@ -31,6 +31,27 @@ class ReadFields(CamelModel):
     last_read_message_id: int | None = Field(description="Null until you read anything.")
 
 
+# The same two fields on every room of a list, as the OpenAPI document shows them.
+SUMMARY_FIELDS = {
+    "unread_count": (
+        int,
+        Field(
+            0,
+            description="In room lists: messages after `lastReadMessageId`, neither yours "
+            "nor deleted.",
+        ),
+    ),
+    "last_read_message_id": (
+        int | None,
+        Field(
+            None,
+            description="In room lists: the newest message you have read; null until "
+            "you read anything.",
+        ),
+    ),
+}
+
+
 class ReadState(ReadFields):
     as_of: str = Field(
         description="The cursor up to which `unreadCount` is exact: message events with a "

@@ -70,12 +70,14 @@ class MessageFields:
 def collect_message_fields(manager: Any, room_id_fields: Iterable[str] = ()) -> MessageFields:
     """Every plugin's send and view fields; a clash or a malformed field stops the start."""
     reserved = frozenset(room_id_fields)
-    send = _collect(manager, "chat_register_send_fields", CORE_SEND_FIELDS | reserved)
-    view = _collect(manager, "chat_register_view_fields", CORE_VIEW_FIELDS | reserved)
+    send = collect_fields(manager, "chat_register_send_fields", CORE_SEND_FIELDS | reserved)
+    view = collect_fields(manager, "chat_register_view_fields", CORE_VIEW_FIELDS | reserved)
     return MessageFields(send, view)
 
 
-def _collect(manager: Any, hook_name: str, reserved: frozenset[str]) -> FieldDefinitions:
+def collect_fields(manager: Any, hook_name: str, reserved: frozenset[str]) -> FieldDefinitions:
+    """The field definitions every plugin declares through `hook_name`, checked: snake_case
+    names, none `reserved` or declared twice, each `(annotation, Field(...))` with a default."""
     collected: FieldDefinitions = {}
     owners: dict[str, str] = {}
     hook = getattr(manager.hook, hook_name)

@@ -20,6 +20,7 @@ from tortoise.models import Model
 from ..errors import ChatError
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
     from sanic import Blueprint
 
     from ..messages import Message
@@ -119,6 +120,8 @@ class RoomKind:
     - `may_edit` / `may_delete`: who may change a member's message (default: its author).
     - `routes`: adds the kind's own routes (create, list, ...) to its blueprint, beside the
       message routes; `delete_summary` documents who may delete.
+    - `summary_schema`: the model of a room in the kind's lists, which the OpenAPI document
+      shows with the fields plugins add to summaries (`chat_register_summary_fields`).
     """
 
     name: str
@@ -134,6 +137,7 @@ class RoomKind:
     room_field: str = ""
     label: str = ""
     delete_summary: str = "Delete your message"
+    summary_schema: type[BaseModel] | None = None
     # Names a Python class would have (`Group` → `GroupMessageOut`); from `name` by default.
     schema_prefix: str = field(default="")
 

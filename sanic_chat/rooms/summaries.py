@@ -1,17 +1,45 @@
-"""Plugins' fields on the summaries of a list of rooms (`chat_room_summary_fields`)."""
+"""Plugins' fields on the summaries of a list of rooms: their values
+(`chat_room_summary_fields`) and their place in the OpenAPI document
+(`chat_register_summary_fields`)."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from pydantic import create_model
+
 from ..awaitables import await_me_maybe
 from ..config import ConfigError
+from ..messages.fields import collect_fields
+from ..openapi import register_schema
 
 if TYPE_CHECKING:
     from sanic import Sanic
 
     from .kind import RoomKind
+
+
+def document_summary_fields(manager: Any, kinds: Iterable[RoomKind]) -> None:
+    """Show the plugins' summary fields in each kind's summary schema, as optional properties
+    (the app built last is the one the process's document describes)."""
+    fields = collect_fields(manager, "chat_register_summary_fields", frozenset())
+    if not fields:
+        return
+    for kind in kinds:
+        schema = kind.summary_schema
+        if schema is None:
+            continue
+        clash = fields.keys() & schema.model_fields.keys()
+        if clash:
+            raise ConfigError(
+                f"chat_register_summary_fields: field {min(clash)!r} is {schema.__name__}'s own"
+            )
+        # Copies: pydantic may adjust a FieldInfo it is given.
+        own = {name: (annotation, copy.copy(info)) for name, (annotation, info) in fields.items()}
+        register_schema(create_model(schema.__name__, __base__=schema, **own))
 
 
 async def add_summary_fields(

@@ -8,7 +8,7 @@ import pytest
 
 from sanic_chat import hookimpl
 from sanic_chat.app import create_app
-from sanic_chat.config import load_settings
+from sanic_chat.config import ConfigError, load_settings
 from tests.settings import PASSWORD, TEST_SETTINGS
 
 
@@ -143,3 +143,48 @@ async def test_read_state_disabled_leaves_no_route_command_or_field(database_url
         f"/api/group/{group.json['id']}/read", json={"messageId": sent.json["id"]}, headers=dan
     )
     assert refused.status in (404, 405)
+
+
+class Starred:
+    """Declares a summary field for the OpenAPI document."""
+
+    @hookimpl
+    def chat_register_summary_fields(self):
+        from pydantic import Field
+
+        return {"starred": (bool, Field(False, description="You starred the room."))}
+
+
+class TitleAgain:
+    @hookimpl
+    def chat_register_summary_fields(self):
+        from pydantic import Field
+
+        return {"title": (str, Field("", description="Already the summary's."))}
+
+
+async def test_hook_chat_register_summary_fields(database_url):
+    settings = load_settings(
+        DATABASE_URL=database_url, PLUGINS_DISABLED="read_state", **TEST_SETTINGS
+    )
+    app = create_app(settings, plugins=[Starred()])
+    _, response = await app.asgi_client.get("/api/docs/openapi.json")
+    schemas = response.json["components"]["schemas"]
+    for summary in ("GroupSummary", "ConversationOut"):
+        properties = schemas[summary]["properties"]
+        assert properties["starred"]["type"] == "boolean", summary
+        assert "starred" not in schemas[summary].get("required", []), summary
+        assert "unreadCount" not in properties  # read_state is off in this app
+
+    with pytest.raises(ConfigError, match="field 'title' is GroupSummary's own"):
+        create_app(settings, plugins=[TitleAgain()])
+
+
+async def test_read_state_documents_its_summary_fields(database_url):
+    app = create_app(load_settings(DATABASE_URL=database_url, **TEST_SETTINGS))
+    _, response = await app.asgi_client.get("/api/docs/openapi.json")
+    schemas = response.json["components"]["schemas"]
+    for summary in ("GroupSummary", "ConversationOut"):
+        properties = schemas[summary]["properties"]
+        assert properties["unreadCount"]["type"] == "integer", summary
+        assert "lastReadMessageId" in properties, summary
