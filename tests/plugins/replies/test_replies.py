@@ -354,3 +354,29 @@ async def test_a_reply_deleted_before_it_is_counted_is_never_counted(client, reg
         ("kept", False),
         (None, True),
     ]
+
+
+async def test_replies_on_the_embedded_sqlite(tmp_path):
+    settings = load_settings(DATABASE_URL=f"sqlite://{tmp_path}/chat.sqlite3", **TEST_SETTINGS)
+    client = create_app(settings).asgi_client
+    body = {"email": "lite@example.test", "username": "lite_user", "password": "long password"}
+    _, response = await client.post("/api/auth/register", json=body)
+    assert response.status == 201, response.text
+    _, response = await client.post(
+        "/api/auth/login", json={"username": "lite_user", "password": "long password"}
+    )
+    headers = {"Authorization": f"Bearer {response.json['accessToken']}"}
+    _, created = await client.post("/api/group", json={"title": "lite"}, headers=headers)
+    room = f"/api/group/{created.json['id']}"
+    _, parent = await client.post(f"{room}/message", json={"content": "parent"}, headers=headers)
+    _, reply = await client.post(
+        f"{room}/message", json={"content": "answer", "replyTo": parent.json["id"]}, headers=headers
+    )
+    assert reply.status == 201, reply.text
+    assert reply.json["replyTo"]["snippet"] == "parent"
+
+    _, page = await client.get(f"{room}/message", headers=headers)
+    counts = {message["id"]: message["replyCount"] for message in page.json["messages"]}
+    assert counts[parent.json["id"]] == 1
+    _, replies = await client.get(f"{room}/message/{parent.json['id']}/replies", headers=headers)
+    assert [message["content"] for message in replies.json["messages"]] == ["answer"]
