@@ -9,28 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sanic_chat import ValidationFailed
-from sanic_chat.plugin import CommandContext, RoomKind, parse
+from sanic_chat.plugin import CommandContext, parse
 
 from .schemas import reaction_command
 from .service import ADD, REMOVE, ReactionService
 
 
-def _kind_named_in(context: CommandContext, data: dict[str, Any]) -> RoomKind:
-    kinds = [room.kind for room in context.app.ctx.rooms]
-    named = [kind for kind in kinds if kind.id_key in data]
-    if len(named) != 1:
-        keys = " or ".join(kind.id_key for kind in kinds)
-        raise ValidationFailed(
-            "The command data is invalid.",
-            errors=[{"field": "data", "message": f"give exactly one of {keys}"}],
-        )
-    return named[0]
-
-
 def _command(action: str):
     async def handler(context: CommandContext, data: dict[str, Any]) -> dict[str, Any]:
-        kind = _kind_named_in(context, data)
+        room, _ = context.app.ctx.rooms.named_in(data)
+        kind = room.kind
         command = parse(reaction_command(kind.schema_prefix, kind.id_field), data, "data")
         service: ReactionService = context.app.ctx.reactions
         reactions, _ = await service.react(

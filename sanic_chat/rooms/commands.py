@@ -64,21 +64,17 @@ class _OneRoom(BaseModel):
         return self
 
 
-def typing_payload(kinds: list[RoomKind]) -> type[_OneRoom]:
-    """The data of `typing`: one optional id field per kind, exactly one of them given."""
+def one_room_payload(kinds: list[RoomKind]) -> type[_OneRoom]:
+    """Command data naming one room: one optional id field per kind, exactly one of them
+    given (`typing`'s data, and any plugin command that works in every kind of room)."""
     fields: dict[str, Any] = {kind.id_field: (UUID | None, None) for kind in kinds}
     return create_model("TypingCommand", __base__=_OneRoom, **fields)
 
 
 async def typing(context: CommandContext, data: dict[str, Any]) -> dict[str, Any]:
     """Relay "is typing" to the room's other members. Not stored, not replayed."""
-    rooms = context.app.ctx.rooms
-    if not rooms.typing_payload.model_fields:
-        raise NotFound("No kind of room is installed.", code="unknown_command")
-    command = parse(rooms.typing_payload, data, "data")
-    room = next(room for room in rooms if getattr(command, room.kind.id_field) is not None)
+    room, room_id = context.app.ctx.rooms.named_in(data)
     kind = room.kind
-    room_id = getattr(command, kind.id_field)
     members = await first_answer(
         context.app.ctx.plugins.hook.chat_room_members(
             app=context.app, room_type=kind.name, room_id=str(room_id), user_id=context.user_id

@@ -16,10 +16,12 @@ from sanic import Sanic
 from sanic.blueprints import Blueprint
 
 from ..config import ConfigError
+from ..errors import NotFound
 from ..events import Event
 from ..hookspecs import hookimpl
 from ..messages import HistoryQuery, MessageStore
-from .commands import send_command, typing, typing_payload
+from ..validation import parse
+from .commands import one_room_payload, send_command, typing
 from .kind import RoomKind
 from .summaries import add_summary_fields
 
@@ -94,8 +96,18 @@ class Rooms:
         return self._rooms.get(name)
 
     @cached_property
-    def typing_payload(self) -> type[Any]:
-        return typing_payload([room.kind for room in self])
+    def _one_room_payload(self) -> type[Any]:
+        return one_room_payload([room.kind for room in self])
+
+    def named_in(self, data: dict[str, Any]) -> tuple[Room, UUID]:
+        """The room a command's `data` names by its kind's id field (`groupId`, ...), and its
+        id: exactly one, a UUID; anything else is a 422 on `data`. Membership is the caller's
+        to check."""
+        if not self._one_room_payload.model_fields:
+            raise NotFound("No kind of room is installed.", code="unknown_command")
+        command = parse(self._one_room_payload, data, "data")
+        room = next(room for room in self if getattr(command, room.kind.id_field) is not None)
+        return room, getattr(command, room.kind.id_field)
 
 
 def collect_room_kinds(manager: Any) -> list[RoomKind]:
