@@ -84,9 +84,9 @@ async def _retry(app: Sanic) -> None:
 async def _install_all(app: Sanic) -> None:
     connection = Tortoise.get_connection("default")
     # The triggers are the one thing written twice: SQLite has no statement triggers.
-    postgres = dialect_of(connection).name == "postgres"
+    per_statement = dialect_of(connection).statement_triggers
     for room in app.ctx.rooms:
-        if postgres:
+        if per_statement:
             await _install_postgres(connection, room.kind)
         else:  # `IF NOT EXISTS`, and one writer at a time anyway
             await connection.execute_script(sqlite_triggers(room.kind))

@@ -20,6 +20,9 @@ class Dialect(ABC):
     #: Whether concurrent sends are stored together, one statement per batch
     #: (`messages.statements.send_statement`); otherwise one transaction per send.
     batches_sends: bool
+    #: Whether a trigger can run once per statement and see the statement's rows
+    #: (`REFERENCING NEW TABLE`); otherwise triggers run once per row.
+    statement_triggers: bool
 
     def placeholder(self, number: int) -> str:
         return f"{self.mark}{number}"

@@ -15,6 +15,7 @@ class PostgresDialect(Dialect):
     name = "postgres"
     mark = "$"
     batches_sends = True
+    statement_triggers = True
 
     def any_of(self, number: int, values: Sequence[Any], sql_type: str) -> tuple[str, list[Any]]:
         # The list is one array value: one statement text (and one prepared plan) for any count.

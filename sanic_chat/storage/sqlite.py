@@ -15,6 +15,7 @@ class SqliteDialect(Dialect):
     name = "sqlite"
     mark = "?"  # `?1` may appear several times in one statement, as `$1` can
     batches_sends = False
+    statement_triggers = False
 
     def any_of(self, number: int, values: Sequence[Any], sql_type: str) -> tuple[str, list[Any]]:
         marks = ", ".join(self.placeholder(n) for n in range(number, number + len(values)))

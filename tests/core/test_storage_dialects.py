@@ -145,3 +145,31 @@ async def test_positions_grow_and_are_never_handed_out_twice(connection, dialect
     finally:
         drop = "SEQUENCE" if dialect.name == "postgres" else "TABLE"
         await connection.execute_script(f'DROP {drop} IF EXISTS "{sequence}"')
+
+
+async def test_statement_triggers_where_the_dialect_says_so(connection, dialect):
+    table, log = connection.tables["names"], connection.tables["members"]
+    await connection.execute_script(
+        f'CREATE TABLE "{table}" (n BIGINT NOT NULL); CREATE TABLE "{log}" (rows BIGINT)'
+    )
+    if dialect.statement_triggers:
+        await connection.execute_script(
+            f'CREATE FUNCTION "{log}_count"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN'
+            f' INSERT INTO "{log}" SELECT COUNT(*) FROM inserted; RETURN NULL; END $$;'
+            f'CREATE TRIGGER "{log}_t" AFTER INSERT ON "{table}" REFERENCING NEW TABLE AS'
+            f' inserted FOR EACH STATEMENT EXECUTE FUNCTION "{log}_count"()'
+        )
+        expected = [(3,)]
+    else:
+        await connection.execute_script(
+            f'CREATE TRIGGER "{log}_t" AFTER INSERT ON "{table}" FOR EACH ROW'
+            f' BEGIN INSERT INTO "{log}" VALUES (1); END'
+        )
+        expected = [(1,), (1,), (1,)]
+    await connection.execute_script(f'INSERT INTO "{table}" (n) VALUES (1), (2), (3)')
+    _, rows = await connection.execute_query(f'SELECT rows FROM "{log}"')
+    assert [tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in rows] == (
+        expected
+    )
+    if dialect.statement_triggers:
+        await connection.execute_script(f'DROP FUNCTION "{log}_count"() CASCADE')
