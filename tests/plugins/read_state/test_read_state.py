@@ -225,3 +225,30 @@ async def test_concurrent_sends_and_marks_are_each_counted_once(server, http):
         if m["id"] > alices["lastReadMessageId"] and m["author"]["id"] != alice["id"]
     ]
     assert alices["unreadCount"] == len(after_alice)
+
+
+async def test_one_statement_of_many_authors_moves_each_author_s_position(server, http, db):
+    """A batch of sends, or a bulk import, is one statement and fires the counters once: each
+    author's position moves to their own newest message of it, with the count after it."""
+    alice, bob, carol = [await register(http, name) for name in ("alice", "bob", "carol")]
+    group = await new_group(http, alice, bob, carol)
+    authors = [alice, carol, alice, carol, carol]
+    async with db.acquire() as connection:
+        ids = await connection.fetchval(
+            "WITH stored AS ("
+            "  INSERT INTO group_messages (id, seq, group_id, author_id, content, created_at)"
+            "  SELECT n, n, $1, author, 'imported', now() FROM ("
+            "    SELECT nextval('chat_message_seq') AS n, author"
+            "    FROM unnest($2::uuid[]) WITH ORDINALITY AS a(author, position)"
+            "    ORDER BY position) AS numbered"
+            "  RETURNING id)"
+            " SELECT array_agg(id ORDER BY id) FROM stored",
+            uuid.UUID(group),
+            [uuid.UUID(account["id"]) for account in authors],
+        )
+    assert len(ids) == len(authors)
+    alices, bobs, carols = [(await groups_of(http, a))[group] for a in (alice, bob, carol)]
+    # Alice wrote the third message: carol's two after it are hers to read.
+    assert (alices["lastReadMessageId"], alices["unreadCount"]) == (ids[2], 2)
+    assert (carols["lastReadMessageId"], carols["unreadCount"]) == (ids[4], 0)
+    assert (bobs["lastReadMessageId"], bobs["unreadCount"]) == (None, 5)
