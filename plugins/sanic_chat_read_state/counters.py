@@ -92,16 +92,28 @@ async def _install_all(app: Sanic) -> None:
             await connection.execute_script(sqlite_triggers(room.kind))
 
 
+# The triggers on a message table that call this version of its function. Not the function
+# alone: a table dropped and created again (a migration rebuilding it) loses its triggers, while
+# the function stays.
+INSTALLED_TRIGGERS = """
+SELECT COUNT(*) FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+WHERE t.tgrelid = to_regclass(quote_ident($1)) AND t.tgname = ANY($2::text[])
+  AND p.proname = $3 AND p.prosrc LIKE $4"""
+
+INSERT_TRIGGER, DELETE_TRIGGER = "read_state_on_insert", "read_state_on_delete"
+
+
 async def _install_postgres(connection, kind: RoomKind) -> None:
     script = postgres_triggers(kind)
-    name = _function_name(kind)
-    # The function's text names its version: an unchanged one is left as it is, so a start
-    # takes no lock on the message table.
+    table, name = kind.message_model._meta.db_table, _function_name(kind)
+    # The function's text names its version: triggers already calling an unchanged one are left
+    # as they are, so a start takes no lock on the message table.
     version = hashlib.sha256(script.encode()).hexdigest()[:16]
+    triggers = [INSERT_TRIGGER, DELETE_TRIGGER]
     _, rows = await connection.execute_query(
-        "SELECT 1 FROM pg_proc WHERE proname = $1 AND prosrc LIKE $2", [name, f"%{version}%"]
+        INSTALLED_TRIGGERS, [table, triggers, name, f"%{version}%"]
     )
-    if rows:
+    if rows[0][0] == len(triggers):
         return
     async with transaction() as locked:
         await locked.execute_query(f"SELECT pg_advisory_xact_lock({INSTALL_LOCK})")
@@ -182,10 +194,10 @@ BEGIN
   RETURN NULL;
 END
 $body$;
-DROP TRIGGER IF EXISTS read_state_on_insert ON "{table}";
-CREATE TRIGGER read_state_on_insert AFTER INSERT ON "{table}"
+DROP TRIGGER IF EXISTS {INSERT_TRIGGER} ON "{table}";
+CREATE TRIGGER {INSERT_TRIGGER} AFTER INSERT ON "{table}"
   REFERENCING NEW TABLE AS stored FOR EACH STATEMENT EXECUTE FUNCTION "{function}"();
-CREATE OR REPLACE TRIGGER read_state_on_delete AFTER UPDATE OF deleted_at ON "{table}"
+CREATE OR REPLACE TRIGGER {DELETE_TRIGGER} AFTER UPDATE OF deleted_at ON "{table}"
   FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL)
   EXECUTE FUNCTION "{function}"();
 """
