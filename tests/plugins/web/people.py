@@ -44,7 +44,9 @@ async def open_room(page: Page, label: str) -> None:
 
 
 async def send(page: Page, text: str) -> None:
-    """Type a message (a new line is Shift+Enter) and send it with Enter."""
+    """Type a message (a new line is Shift+Enter), send it with Enter, and wait until it is no
+    longer "sending…": until then the service may store another message before it, and a test
+    that goes on would race its own send."""
     composer = page.get_by_label("Message", exact=True)
     for number, line in enumerate(text.split("\n")):
         if number:
@@ -53,6 +55,7 @@ async def send(page: Page, text: str) -> None:
         else:
             await composer.fill(line)
     await composer.press("Enter")
+    await expect(page.locator("#messages .message.pending")).to_have_count(0, timeout=WAIT_MS)
 
 
 async def contents(page: Page) -> list[str]:
