@@ -1,10 +1,13 @@
 """Chat users under load, behaving as docs/websocket.md tells a client to.
 
-Each `Chatter` is one user with one device. It sends with a fresh `clientId` and resends the
-same one (over WebSocket or REST, to either server) until a send is acknowledged; it keeps the
-last `cursor` it saw and reconnects with `?since=` whenever its socket closes, whatever the
-close code; on a `resync` frame it reloads its rooms through REST. Every message create it is
-delivered, live or replayed, is counted, so duplicates show.
+Each `Chatter` is one device of a user (a few users have a second one, which only reads). It
+sends with a fresh `clientId` and resends the same one (over WebSocket or REST, to either
+server) until a send is acknowledged; it keeps the last `cursor` it saw and reconnects with
+`?since=` whenever its socket closes, whatever the close code; on a `resync` frame it reloads
+its rooms through REST. Every message create it is delivered, live or replayed, is counted, so
+duplicates show. Every device also marks its rooms read up to the newest message it has seen,
+by command and by REST in turn, trying again until a mark is acknowledged, and keeps its
+unread badges by the documented rule (`badges.py`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from typing import Any
 import httpx
 import websockets
 
+from tests.drills.badges import Badges
+from tests.drills.rooms import Room
 from tests.live import LiveServer
 
 ACK_SECONDS = 5
@@ -36,18 +41,13 @@ MESSAGE_EVENTS = {
 }
 
 
-@dataclass(frozen=True)
-class Room:
-    kind: str  # "group" or "conversation", as in the routes and event types
-    id: str
-
-
 @dataclass
 class Observations:
     """What the service answered, by phase of the drill (before, fault, after, ...)."""
 
     phase: str = "setup"
     rest: Counter = field(default_factory=Counter)  # (phase, status, problem code)
+    marks: Counter = field(default_factory=Counter)  # REST marks: (phase, status, problem code)
     ws_errors: Counter = field(default_factory=Counter)  # (phase, status, problem code)
     closes: Counter = field(default_factory=Counter)  # (phase, close code)
     health: Counter = field(default_factory=Counter)  # (phase, status)
@@ -83,8 +83,10 @@ class Chatter:
         first_server: int,
         http: httpx.AsyncClient,
         seen: Observations,
+        device: int = 0,
     ) -> None:
         self.account = account
+        self.device = device  # 0: the user's first device, the one that sends
         self.rooms = rooms
         self.servers = servers
         self._turn = first_server
@@ -98,6 +100,15 @@ class Chatter:
         self.rejected: list[dict[str, Any]] = []
         self.resyncs = 0
         self.reconnects = 0
+        self.badges = Badges(account["id"])
+        self.badges_at_quiet: dict[Room, tuple[int, int | None]] = {}
+        self.read_updates = 0
+        self.newest_seen: dict[Room, int] = {}  # the newest message delivered, by room
+        self.marked: dict[Room, int] = {}  # the newest message a mark was acknowledged for
+        self.in_doubt: dict[Room, int] = {}  # a newer mark sent but not acknowledged
+        self.marks_acknowledged = 0
+        self.marks_unanswered = 0  # no answer or a 5xx: tried again
+        self.marks_refused: list[dict[str, Any]] = []
         # Users start at different points of the four-send cycle of `talk`, so REST sends and
         # conversation sends are spread over time rather than all in one round.
         self._sends = itertools.count(first_server)
@@ -132,6 +143,7 @@ class Chatter:
                 )
                 ready = json.loads(await asyncio.wait_for(ws.recv(), ACK_SECONDS))
                 assert ready["type"] == "ready", ready
+                self.badges.start(ready["data"]["readState"])
                 return ws
             except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
                 if isinstance(exc, websockets.ConnectionClosed):
@@ -179,7 +191,14 @@ class Chatter:
             if frame.get("cursor") is not None:
                 self.cursor = frame["cursor"]  # "keep the last one you saw"
             if kind.endswith(".create"):
-                self.deliveries[kind.split(".")[0], frame["data"]["id"]] += 1
+                room_kind, message = kind.split(".")[0], frame["data"]
+                room = Room.of(room_kind, message)
+                self.deliveries[room_kind, message["id"]] += 1
+                self.newest_seen[room] = max(self.newest_seen.get(room, 0), message["id"])
+                self.badges.on_create(room, frame["cursor"], message)
+        elif kind.endswith(".read.update"):
+            self.read_updates += 1
+            self.badges.on_read_update(Room.of(kind.split(".")[0], frame["data"]), frame["data"])
         elif kind == "resync":
             self.resyncs += 1
             reload = asyncio.create_task(self._reload())
@@ -220,23 +239,28 @@ class Chatter:
         """Send one message and resend the same clientId until it is acknowledged."""
         client_id = str(uuid.uuid4())
         while True:
-            attempt = self._post if over_rest else self._command
-            message = await attempt(room, content, client_id)
+            if over_rest:
+                message = await self._post(
+                    f"/api/{room.kind}/{room.id}/message",
+                    {"content": content, "clientId": client_id},
+                    self.seen.rest,
+                )
+            else:
+                data = {f"{room.kind}Id": room.id, "content": content, "clientId": client_id}
+                message = await self._command(f"{room.kind}.message.send", data)
             if message is not None:
                 assert message["clientId"] == client_id, message
                 self.acknowledged[client_id] = (room.kind, message["id"])
                 return
             await asyncio.sleep(RETRY_SECONDS)
 
-    async def _command(self, room: Room, content: str, client_id: str) -> dict | None:
+    async def _command(self, command: str, data: dict[str, Any]) -> dict | None:
+        """The ack's data; None when there was no answer or a 5xx, to be tried again."""
         await self._connected.wait()
         ws, ref = self._ws, next(self._refs)
         answer = self._answers[ref] = asyncio.get_running_loop().create_future()
-        data = {f"{room.kind}Id": room.id, "content": content, "clientId": client_id}
         try:
-            await ws.send(
-                json.dumps({"type": f"{room.kind}.message.send", "ref": ref, "data": data})
-            )
+            await ws.send(json.dumps({"type": command, "ref": ref, "data": data}))
             frame = await asyncio.wait_for(answer, ACK_SECONDS)
         except (websockets.ConnectionClosed, asyncio.TimeoutError):
             return None
@@ -250,28 +274,26 @@ class Chatter:
         self.seen.ws_errors[self.seen.phase, problem["status"], problem.get("code")] += 1
         if problem["status"] >= 500:
             return None
-        self.rejected.append(problem)
         raise Rejected(problem)
 
-    async def _post(self, room: Room, content: str, client_id: str) -> dict | None:
-        url = f"{self._next_server().http}/api/{room.kind}/{room.id}/message"
+    async def _post(self, path: str, body: dict[str, Any], answers: Counter) -> dict | None:
+        """The answer's body, counting it in `answers` by phase; None as `_command`."""
         try:
             response = await self.http.post(
-                url,
-                json={"content": content, "clientId": client_id},
+                f"{self._next_server().http}{path}",
+                json=body,
                 headers=self.account["headers"],
                 timeout=ACK_SECONDS,
             )
         except httpx.HTTPError:
-            self.seen.rest[self.seen.phase, "no answer", None] += 1
+            answers[self.seen.phase, "no answer", None] += 1
             return None
         problem = response.json() if response.status_code >= 400 else {}
-        self.seen.rest[self.seen.phase, response.status_code, problem.get("code")] += 1
+        answers[self.seen.phase, response.status_code, problem.get("code")] += 1
         if response.status_code in (200, 201):
             return response.json()
         if response.status_code >= 500:
             return None
-        self.rejected.append(problem)
         raise Rejected(problem)
 
     async def talk(self, stop: asyncio.Event, every: float) -> None:
@@ -287,9 +309,47 @@ class Chatter:
             except asyncio.CancelledError:
                 self.unacknowledged += 1  # given up on by the drill, still unanswered
                 raise
-            except Rejected:
-                pass
+            except Rejected as refused:
+                self.rejected.append(refused.args[0])
             await asyncio.sleep(max(0.0, every - (time.monotonic() - started)))
+
+    # -- marking read ---------------------------------------------------------------------------
+
+    async def mark_reads(self, stop: asyncio.Event, every: float) -> None:
+        """Every `every` seconds, mark each room read up to the newest message seen in it, by
+        command and by REST in turn. A mark that gets no answer may or may not have moved the
+        position, so once `stop` is set this goes on only until none is left in doubt."""
+        await asyncio.sleep(every * random.random())
+        turns = itertools.count(self.device)
+        while not stop.is_set() or self.in_doubt:
+            for room in self.rooms:
+                newest = self.newest_seen.get(room, 0)
+                wanted = not stop.is_set() or room in self.in_doubt
+                if wanted and newest > self.marked.get(room, 0):
+                    await self._mark(room, newest, next(turns) % 2 == 1)
+            await asyncio.sleep(every)
+
+    async def _mark(self, room: Room, message_id: int, over_rest: bool) -> None:
+        self.in_doubt[room] = max(self.in_doubt.get(room, 0), message_id)
+        try:
+            if over_rest:
+                body = {"messageId": message_id}
+                path = f"/api/{room.kind}/{room.id}/read"
+                state = await self._post(path, body, self.seen.marks)
+            else:
+                data = {f"{room.kind}Id": room.id, "messageId": message_id}
+                state = await self._command(f"{room.kind}.read.mark", data)
+        except Rejected as refused:
+            self.marks_refused.append(refused.args[0])
+            del self.in_doubt[room]  # refused for good: moved nothing, and a bug to report
+            return
+        if state is None:
+            self.marks_unanswered += 1
+            return  # tried again on the next round, with the newest message seen by then
+        self.marks_acknowledged += 1
+        self.marked[room] = max(self.marked.get(room, 0), message_id)
+        if self.in_doubt[room] <= self.marked[room]:
+            del self.in_doubt[room]
 
     # -- the end ------------------------------------------------------------------------------
 

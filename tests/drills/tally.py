@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import asyncpg
 
-from tests.drills.chatters import Chatter, Observations, Room
+from tests.drills.chatters import Chatter, Observations
+from tests.drills.rooms import Room
+
+if TYPE_CHECKING:
+    from tests.drills.read_truth import ReadStates
 
 # The rooms' message tables and the column naming the room, by room kind.
 TABLES = {
@@ -55,6 +60,8 @@ class Report:
     stored: Stored
     chatters: list[Chatter]
     seen: Observations
+    truth: ReadStates  # from the database and the acknowledged marks
+    served: ReadStates  # from `GET /api/read-state`
 
     def _acknowledged(self) -> dict[str, tuple[str, int]]:
         return {k: v for chatter in self.chatters for k, v in chatter.acknowledged.items()}
@@ -79,11 +86,50 @@ class Report:
             "sends refused (4xx)": sum(len(c.rejected) for c in self.chatters),
         }
 
+    def _badges_off(self, chatter: Chatter, badges: dict) -> list[str]:
+        """The rooms where a device's badge (count, position) is not what the server says."""
+        name = chatter.account["username"]
+        return [
+            f"{room.kind}: {badge} != {self.served.get((name, room))}"
+            for room, badge in badges.items()
+            if badge != self.served.get((name, room))
+        ]
+
+    def read_totals(self) -> dict[str, int]:
+        """Marks and read-state figures; every one after the first three is a failure."""
+        return {
+            "marks acknowledged": sum(c.marks_acknowledged for c in self.chatters),
+            "marks unanswered (no answer, 5xx)": sum(c.marks_unanswered for c in self.chatters),
+            "read.update events received": sum(c.read_updates for c in self.chatters),
+            "marks refused (4xx)": sum(len(c.marks_refused) for c in self.chatters),
+            "marks left in doubt (no answer)": sum(len(c.in_doubt) for c in self.chatters),
+            "read states: server != database": sum(
+                1
+                for key in self.truth.keys() | self.served.keys()
+                if self.truth.get(key) != self.served.get(key)
+            ),
+            "badges != server, at quiet": sum(
+                len(self._badges_off(c, c.badges_at_quiet)) for c in self.chatters
+            ),
+            "badges != server, after resume": sum(
+                len(self._badges_off(c, c.badges.counts())) for c in self.chatters
+            ),
+        }
+
     def _expected(self, chatter: Chatter) -> set[tuple[str, int]]:
         return set().union(*(self.stored.ids[room] for room in chatter.rooms))
 
     def failures(self) -> list[str]:
         failures = [f"{name}: {count}" for name, count in list(self.totals().items())[2:] if count]
+        failures += [
+            f"{name}: {count}" for name, count in list(self.read_totals().items())[3:] if count
+        ]
+        for key in sorted(self.truth.keys() | self.served.keys(), key=str):
+            if self.truth.get(key) != self.served.get(key):
+                failures.append(
+                    f"{key[0]} in {key[1].kind}: server (count, position)"
+                    f" {self.served.get(key)}, database {self.truth.get(key)}"
+                )
         for chatter in self.chatters:
             missed, duplicated = chatter.missed(self._expected(chatter)), chatter.duplicated()
             if missed or duplicated:
@@ -92,28 +138,42 @@ class Report:
                     f" {len(missed)} missed {missed[:5]},"
                     f" {len(duplicated)} duplicated {duplicated[:5]}"
                 )
-        errors = [*self.seen.rest, *self.seen.ws_errors, *self.seen.health]
+            for when, badges in (
+                ("at quiet", chatter.badges_at_quiet),
+                ("after resume", chatter.badges.counts()),
+            ):
+                off = self._badges_off(chatter, badges)
+                if off:
+                    failures.append(
+                        f"{chatter.account['username']} device {chatter.device} badges {when}"
+                        f" (count, position): {'; '.join(off)}"
+                    )
+        errors = [*self.seen.rest, *self.seen.marks, *self.seen.ws_errors, *self.seen.health]
         if any(500 in key for key in errors):
             failures.append("the service answered 500")
         return failures
 
     def table(self) -> str:
         lines = [f"== fault drill: {self.name}"]
-        lines += [f"  {name:<36}{count:>8}" for name, count in self.totals().items()]
+        totals = {**self.totals(), **self.read_totals()}
+        lines += [f"  {name:<36}{count:>8}" for name, count in totals.items()]
         lines.append(
             f"  {'client':<24}{'rooms':>6}{'expected':>10}{'missed':>8}"
-            f"{'dup':>6}{'resyncs':>9}{'reconnects':>12}"
+            f"{'dup':>6}{'resyncs':>9}{'reconnects':>12}{'marks':>7}{'updates':>9}"
         )
         for chatter in self.chatters:
             expected = self._expected(chatter)
+            device = f"{chatter.account['username']}{' #2' if chatter.device else ''}"
             lines.append(
-                f"  {chatter.account['username']:<24}{len(chatter.rooms):>6}{len(expected):>10}"
+                f"  {device:<24}{len(chatter.rooms):>6}{len(expected):>10}"
                 f"{len(chatter.missed(expected)):>8}{len(chatter.duplicated()):>6}"
                 f"{chatter.resyncs:>9}{chatter.reconnects:>12}"
+                f"{chatter.marks_acknowledged:>7}{chatter.read_updates:>9}"
             )
         for title, counts in (
             ("/api/health/ready", self.seen.health),
             ("REST sends", self.seen.rest),
+            ("REST marks", self.seen.marks),
             ("WebSocket error frames", self.seen.ws_errors),
             ("WebSocket closes", self.seen.closes),
         ):

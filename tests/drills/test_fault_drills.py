@@ -4,13 +4,18 @@ Two servers (`sanic-chat serve`, one worker each) share a PostgreSQL cluster and
 drills' own. Sixteen users in one group, two of them also in a 1:1 conversation, connect to
 either server and send about 48 messages/s between them, over WebSocket and REST, resending
 each `clientId` until it is acknowledged and resuming from their last cursor whenever a socket
-closes (see `chatters.py`). A few seconds into the load one fault strikes; a few seconds after
-it the clients stop sending, the service falls quiet, every client resumes one last time from
-its last cursor, and the database is compared with what was acknowledged and delivered.
+closes (see `chatters.py`). Four of them have a second device, which only reads; every device
+marks its rooms read about once a second. A few seconds into the load one fault strikes; a few
+seconds after it the clients stop sending and marking, the service falls quiet, every client
+resumes one last time from its last cursor, and the database is compared with what was
+acknowledged and delivered.
 
 What must hold: every acknowledged send stored exactly once, and every stored message of a
-user's rooms delivered to that user exactly once (live, replayed, or reloaded after a `resync`,
-which is allowed and counted); never a 500. The figures print whether or not the drill passes.
+user's rooms delivered to each of that user's devices exactly once (live, replayed, or reloaded
+after a `resync`, which is allowed and counted); every user's read state as the database and
+the acknowledged marks make it (`read_truth.py`), and every device's badges, kept by the
+documented rule across all its reconnects, equal to it once the service is quiet and again
+after the final resume; never a 500. The figures print whether or not the drill passes.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ import httpx
 import pytest
 
 from tests.database import migrated_database
-from tests.drills.chatters import Chatter, Observations, Room, watch_health
+from tests.drills.chatters import Chatter, Observations, watch_health
+from tests.drills.read_truth import read_served, read_truth
+from tests.drills.rooms import Room
 from tests.drills.tally import Report, read_stored
 from tests.live import LiveServer, kill_server, live_server, new_group, register
 from tests.services import PrivatePostgres, PrivateRedis
@@ -35,6 +42,8 @@ from tests.settings import TEST_SETTINGS
 
 USERS = 16
 SEND_EVERY = 1 / 3  # seconds between one user's sends: about 48 messages/s in all
+MARK_EVERY = 1.0  # seconds between one device's rounds of marks
+SECOND_DEVICES = 4  # the first users (the conversation's two among them) have two devices
 LOAD_SECONDS = 4  # of sending before the fault, and again after it
 OUTAGE_SECONDS = 10
 # Once sending stops: how long the last sends may take to be acknowledged, how long deliveries
@@ -135,7 +144,12 @@ async def run_drill(name: str, cluster: Cluster, fault: Fault) -> Report:
         chatters, rooms = await _chatters(http, cluster.servers, seen)
         health = asyncio.create_task(watch_health(cluster.servers, seen))
         stop = asyncio.Event()
-        talking = [asyncio.create_task(chatter.talk(stop, SEND_EVERY)) for chatter in chatters]
+        talking = [
+            asyncio.create_task(chatter.talk(stop, SEND_EVERY))
+            for chatter in chatters
+            if chatter.device == 0
+        ]
+        talking += [asyncio.create_task(c.mark_reads(stop, MARK_EVERY)) for c in chatters]
 
         seen.phase = "before"
         await asyncio.sleep(LOAD_SECONDS)
@@ -153,21 +167,26 @@ async def run_drill(name: str, cluster: Cluster, fault: Fault) -> Report:
         for task in done:
             task.result()  # a mistake of the drill itself surfaces here
         await _until_quiet(chatters)
+        for chatter in chatters:
+            chatter.badges_at_quiet = chatter.badges.counts()
 
         seen.phase = "resume"
         await asyncio.wait_for(
             asyncio.gather(*(chatter.final_resume() for chatter in chatters)), RESUME_SECONDS
         )
         health.cancel()
+        served = await read_served(http, cluster.servers, chatters)
     stored = await read_stored(cluster.database_url, rooms)
-    return Report(name, stored, chatters, seen)
+    truth = await read_truth(cluster.database_url, chatters)
+    return Report(name, stored, chatters, seen, truth, served)
 
 
 async def _chatters(
     http: httpx.AsyncClient, servers: list[LiveServer], seen: Observations
 ) -> tuple[list[Chatter], list[Room]]:
     """Users in one group (the first two also in a conversation), connected across the servers,
-    each holding a cursor: a client without one could not resume."""
+    the first few with a second device, each device holding a cursor: a client without one
+    could not resume."""
     accounts = await asyncio.gather(*(register(http, "drill") for _ in range(USERS)))
     group = Room("group", await new_group(http, accounts[0], *accounts[1:]))
     response = await http.post(
@@ -175,9 +194,14 @@ async def _chatters(
     )
     assert response.status_code == 201, response.text
     pair = Room("conversation", response.json()["id"])
+    rooms = [[group, pair] if n < 2 else [group] for n in range(USERS)]
     chatters = [
-        Chatter(account, [group, pair] if n < 2 else [group], servers, n, http, seen)
-        for n, account in enumerate(accounts)
+        Chatter(account, rooms[n], servers, n, http, seen) for n, account in enumerate(accounts)
+    ]
+    # Second devices start on the other server from their user's first.
+    chatters += [
+        Chatter(accounts[n], rooms[n], servers, n + 1, http, seen, device=1)
+        for n in range(SECOND_DEVICES)
     ]
     for chatter in chatters:
         chatter.connect()
