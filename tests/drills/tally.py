@@ -96,11 +96,12 @@ class Report:
         ]
 
     def read_totals(self) -> dict[str, int]:
-        """Marks and read-state figures; every one after the first three is a failure."""
+        """Marks and read-state figures; every one after the first four is a failure."""
         return {
             "marks acknowledged": sum(c.marks_acknowledged for c in self.chatters),
             "marks unanswered (no answer, 5xx)": sum(c.marks_unanswered for c in self.chatters),
             "read.update events received": sum(c.read_updates for c in self.chatters),
+            "read.update after newer messages": sum(c.badges.overtaken for c in self.chatters),
             "marks refused (4xx)": sum(len(c.marks_refused) for c in self.chatters),
             "marks left in doubt (no answer)": sum(len(c.in_doubt) for c in self.chatters),
             "read states: server != database": sum(
@@ -122,7 +123,7 @@ class Report:
     def failures(self) -> list[str]:
         failures = [f"{name}: {count}" for name, count in list(self.totals().items())[2:] if count]
         failures += [
-            f"{name}: {count}" for name, count in list(self.read_totals().items())[3:] if count
+            f"{name}: {count}" for name, count in list(self.read_totals().items())[4:] if count
         ]
         for key in sorted(self.truth.keys() | self.served.keys(), key=str):
             if self.truth.get(key) != self.served.get(key):
