@@ -87,12 +87,14 @@ class Report:
         }
 
     def _badges_off(self, chatter: Chatter, badges: dict) -> list[str]:
-        """The rooms where a device's badge (count, position) is not what the server says."""
+        """The rooms where a device's badge (count, position) is not what the server says, or
+        where it has none."""
         name = chatter.account["username"]
+        rooms = badges.keys() | {room for user, room in self.served if user == name}
         return [
-            f"{room.kind}: {badge} != {self.served.get((name, room))}"
-            for room, badge in badges.items()
-            if badge != self.served.get((name, room))
+            f"{room.kind}: {badges.get(room)} != {self.served.get((name, room))}"
+            for room in sorted(rooms, key=str)
+            if badges.get(room) != self.served.get((name, room))
         ]
 
     def read_totals(self) -> dict[str, int]:
