@@ -195,7 +195,7 @@ class Chatter:
                 room = Room.of(room_kind, message)
                 self.deliveries[room_kind, message["id"]] += 1
                 self.newest_seen[room] = max(self.newest_seen.get(room, 0), message["id"])
-                self.badges.on_create(room, frame["cursor"], message)
+                self.badges.on_create(room, frame.get("cursor"), message)
         elif kind.endswith(".read.update"):
             self.read_updates += 1
             self.badges.on_read_update(Room.of(kind.split(".")[0], frame["data"]), frame["data"])
