@@ -97,6 +97,11 @@ class Report:
             if badges.get(room) != self.served.get((name, room))
         ]
 
+    def _states_off(self) -> list[tuple[str, Room]]:
+        """The (user, room) pairs whose read state the server does not have as it should."""
+        keys = self.truth.keys() | self.served.keys()
+        return sorted((k for k in keys if self.truth.get(k) != self.served.get(k)), key=str)
+
     def read_totals(self) -> dict[str, int]:
         """Marks and read-state figures; every one after the first four is a failure."""
         return {
@@ -106,11 +111,7 @@ class Report:
             "read.update after newer messages": sum(c.badges.overtaken for c in self.chatters),
             "marks refused (4xx)": sum(len(c.marks_refused) for c in self.chatters),
             "marks left in doubt (no answer)": sum(len(c.in_doubt) for c in self.chatters),
-            "read states: server != database": sum(
-                1
-                for key in self.truth.keys() | self.served.keys()
-                if self.truth.get(key) != self.served.get(key)
-            ),
+            "read states: server != database": len(self._states_off()),
             "badges != server, at quiet": sum(
                 len(self._badges_off(c, c.badges_at_quiet)) for c in self.chatters
             ),
@@ -127,12 +128,11 @@ class Report:
         failures += [
             f"{name}: {count}" for name, count in list(self.read_totals().items())[4:] if count
         ]
-        for key in sorted(self.truth.keys() | self.served.keys(), key=str):
-            if self.truth.get(key) != self.served.get(key):
-                failures.append(
-                    f"{key[0]} in {key[1].kind}: server (count, position)"
-                    f" {self.served.get(key)}, database {self.truth.get(key)}"
-                )
+        failures += [
+            f"{user} in {room.kind}: server (count, position)"
+            f" {self.served.get((user, room))}, database {self.truth.get((user, room))}"
+            for user, room in self._states_off()
+        ]
         for chatter in self.chatters:
             missed, duplicated = chatter.missed(self._expected(chatter)), chatter.duplicated()
             if missed or duplicated:
