@@ -10,6 +10,7 @@ import {
   notePeerRead,
   takeListFields,
   takePosition,
+  takePositions,
   takeReadySnapshot,
 } from "./reading.js";
 import {
@@ -579,6 +580,8 @@ function handleFrame(frame) {
     loadRooms();
   } else if (type === "rooms.stale") {
     loadRooms();
+    // Marks made through other workers meanwhile were lost with their `read.update`s.
+    if (state.reads.size) get("/api/read-state").then(takePositions).then(redraw, () => {});
   }
   redraw();
 }

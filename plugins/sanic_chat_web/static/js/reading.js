@@ -17,16 +17,23 @@ let running = false; // the service has the plugin: a room without a count is on
 
 const above = (cursor, asOf) => asOf == null || (cursor != null && BigInt(cursor) > BigInt(asOf));
 
+// A `read.update` takes no place in the cursor order: it can come after message events its count
+// does not hold. So each room keeps the message events above its `asOf`, to count them again on
+// top of a position it takes. A mark comes soon after them in practice; the bound keeps a room
+// nobody reads from holding every message.
+const HELD_EVENTS = 500;
+
+const snapshot = (unread, lastReadId, asOf) => ({ unread, lastReadId, asOf, events: [] });
+
 // `ready`'s snapshot: every room's count, exact up to its `asOf`.
 export function takeReadySnapshot(readState) {
   running = true;
   state.reads.clear();
   for (const room of readState.rooms) {
-    state.reads.set(keyOf(room.type, room), {
-      unread: room.unreadCount,
-      lastReadId: room.lastReadMessageId,
-      asOf: readState.asOf,
-    });
+    state.reads.set(
+      keyOf(room.type, room),
+      snapshot(room.unreadCount, room.lastReadMessageId, readState.asOf),
+    );
   }
 }
 
@@ -36,11 +43,7 @@ export function takeListFields(kind, room, cursor) {
   const key = roomKey(kind, room.id);
   if (!("unreadCount" in room) || state.reads.has(key)) return;
   running = true;
-  state.reads.set(key, {
-    unread: room.unreadCount,
-    lastReadId: room.lastReadMessageId,
-    asOf: cursor,
-  });
+  state.reads.set(key, snapshot(room.unreadCount, room.lastReadMessageId, cursor));
 }
 
 // The reader's own position (a mark's answer or a `<kind>.read.update`), when it is newer.
@@ -48,17 +51,27 @@ export function takePosition(kind, position) {
   const key = keyOf(kind, position);
   const held = state.reads.get(key);
   if (held && held.lastReadId != null && position.lastReadMessageId <= held.lastReadId) return;
-  state.reads.set(key, {
-    unread: position.unreadCount,
-    lastReadId: position.lastReadMessageId,
-    asOf: position.asOf,
-  });
+  const taken = snapshot(position.unreadCount, position.lastReadMessageId, position.asOf);
+  taken.events = (held?.events || []).filter((event) => above(event.cursor, position.asOf));
+  state.reads.set(key, taken);
+  for (const { change, message } of taken.events) count(taken, change, message);
+}
+
+// `GET /api/read-state` after `rooms.stale`: the other workers' `read.update`s may be lost.
+export function takePositions(readState) {
+  for (const room of readState.rooms) takePosition(room.type, { ...room, asOf: readState.asOf });
 }
 
 // A message event (`create`, `edit` or `delete`) with its frame's cursor.
 export function countMessageEvent(change, message, cursor, key) {
   const held = state.reads.get(key);
   if (!held || !above(cursor, held.asOf) || change === "edit") return;
+  held.events.push({ cursor, change, message });
+  if (held.events.length > HELD_EVENTS) held.events.shift();
+  count(held, change, message);
+}
+
+function count(held, change, message) {
   if (message.author.id === state.me.id) {
     // Sending marks one's own room read up to the message sent, on the server: no event says so.
     if (change === "create" && !(held.lastReadId >= message.id)) {
