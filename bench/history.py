@@ -6,6 +6,10 @@ could turn into a hash join over the rest of the room).
 
 Keyset pagination on the (group_id, id) index should make both cost the same.
 
+Then the same newest page is timed in turn from this server and from a second one on the same
+database with the feature plugins (read state, reactions, replies) turned off: what they add
+to a page, under the same load on the machine.
+
 Then the room's newest messages get reactions (several emoji each, from several users), and
 its newest page is timed in turn with the other room's, which has none: a page's reactions are
 read in one query for the whole page, so it should cost little more than a page without any.
@@ -13,6 +17,7 @@ read in one query for the whole page, so it should cost little more than a page 
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 
@@ -39,6 +44,8 @@ TARGET_REACTIONS_RATIO = 1.3
 # The emoji the reacted messages get, each from `REACTORS` users.
 EMOJI = ("👍", "❤️", "😂", "🎉")
 REACTORS = 3
+# The plugins that add fields to every message view, compared on and off.
+FEATURE_PLUGINS = ("read_state", "reactions", "replies")
 
 
 def add_arguments(parser) -> None:
@@ -69,20 +76,28 @@ async def run(options) -> dict:
                 deep = await _time(
                     http, path, {"limit": 50, "before": deep_before}, options.requests
                 )
+                plain = featured = None
+                if not _disabled_here(FEATURE_PLUGINS):
+                    plain, featured = await _compare_plugins(
+                        database_url, headers, http, path, options.requests
+                    )
                 # Without the reactions plugin (PLUGINS_DISABLED=reactions) there is nothing
                 # to react with: the pages are timed without that part.
                 reacting = await _react(database_url, group_id, options.reacted)
                 if reacting:
                     # The other room's newest page has no reactions; timed in turn with this
                     # one's, so both see the same load on the machine.
-                    bare, reacted = await _alternate(
-                        http, f"/api/group/{other_id}/message", path, options.requests
+                    (bare, reacted), (_, shown) = await _alternate(
+                        (http, f"/api/group/{other_id}/message"), (http, path), options.requests
                     )
+                    # The page shows what was stored, or the timing says nothing.
+                    assert all(len(m["reactions"]) == len(EMOJI) for m in shown), shown
 
     ratio = deep["p50_ms"] / newest["p50_ms"] if newest["p50_ms"] else 0.0
     if not reacting:
         bare = reacted = {"p50_ms": None, "p99_ms": None}
     reacted_ratio = reacted["p50_ms"] / bare["p50_ms"] if reacting and bare["p50_ms"] else 0.0
+    plugins_ratio = featured["p50_ms"] / plain["p50_ms"] if plain and plain["p50_ms"] else None
     figures = {
         "messages": options.messages,
         "bulk_load_s": round(loaded_in, 1),
@@ -93,6 +108,9 @@ async def run(options) -> dict:
         "newest_before_reactions": bare,
         "newest_with_reactions": reacted,
         "with_to_without_reactions_p50": round(reacted_ratio, 2),
+        "newest_feature_plugins_off": plain,
+        "newest_feature_plugins_on": featured,
+        "plugins_on_to_off_p50": plugins_ratio and round(plugins_ratio, 2),
         "met": newest["p50_ms"] <= TARGET_NEWEST_P50_MS
         and ratio <= TARGET_DEEP_RATIO
         and (not reacting or reacted_ratio <= TARGET_REACTIONS_RATIO),
@@ -112,12 +130,23 @@ async def run(options) -> dict:
         ]
     else:
         reaction_rows = [("pages with reactions", "not timed: the reactions plugin is off")]
+    if plain:
+        plugin_rows = [
+            (
+                f"newest page, {', '.join(FEATURE_PLUGINS)} off / on, p50 ms",
+                f"{plain['p50_ms']} / {featured['p50_ms']}",
+            ),
+            ("feature plugins on / off (p50)", round(plugins_ratio, 2)),
+        ]
+    else:
+        plugin_rows = [("feature plugins on / off", "not compared: some are off here")]
     print_table(
         f"history: {options.messages:,} messages in one room, pages of 50",
         [
             ("newest page p50 / p99 ms", f"{newest['p50_ms']} / {newest['p99_ms']}"),
             (f"page {options.depth:,} deep p50 / p99 ms", f"{deep['p50_ms']} / {deep['p99_ms']}"),
             ("deep / newest (p50)", round(ratio, 2)),
+            *plugin_rows,
             *reaction_rows,
             ("bulk load s", round(loaded_in, 1)),
             ("deep page plan", plan.splitlines()[0] if plan else "?"),
@@ -208,25 +237,46 @@ async def _react(database_url: str, group_id: str, count: int) -> bool:
     return True
 
 
-async def _alternate(http, bare_path: str, reacted_path: str, count: int) -> tuple[dict, dict]:
-    """Newest pages of a room without reactions and of one with them, timed in turn."""
+def _disabled_here(plugins: tuple[str, ...]) -> bool:
+    disabled = {name.strip() for name in os.environ.get("PLUGINS_DISABLED", "").split(",")}
+    return bool(disabled & set(plugins))
+
+
+async def _compare_plugins(database_url, headers, http, path, count) -> tuple[dict, dict]:
+    """The same page from a second server on the same database, with the feature plugins off,
+    timed in turn with this one's."""
+    env = server_env(database_url, PLUGINS_DISABLED=",".join(FEATURE_PLUGINS))
+    with running_server(env) as plain_server:
+        async with aiohttp.ClientSession(plain_server.http, headers=headers) as plain_http:
+            timings, (without, with_them) = await _alternate(
+                (plain_http, path), (http, path), count
+            )
+    assert "reactions" not in without[0] and "reactions" in with_them[0], "plugins not as asked"
+    return timings
+
+
+async def _alternate(first, second, count: int) -> tuple[tuple[dict, dict], tuple[list, list]]:
+    """Two newest pages, each an (HTTP session, path), timed request by request in turn: their
+    latency summaries, and the messages each showed last, for the caller to check."""
     params = {"limit": 50}
+    pages = (first, second)
+    latencies: list[list[float]] = [[], []]
+    last: list[list[dict]] = [[], []]
     for _ in range(10):  # warm-up
-        for path in (bare_path, reacted_path):
+        for http, path in pages:
             async with http.get(path, params=params) as response:
-                body = await response.json()
-    # The page shows what was stored, or the timing says nothing.
-    assert all(len(m["reactions"]) == len(EMOJI) for m in body["messages"]), body
-    latencies: dict[str, list[float]] = {bare_path: [], reacted_path: []}
+                await response.read()
     with collector_paused():
         for _ in range(count):
-            for path in (bare_path, reacted_path):
+            for number, (http, path) in enumerate(pages):
                 started = time.perf_counter()
                 async with http.get(path, params=params) as response:
                     body = await response.json()
                     assert response.status == 200 and len(body["messages"]) == 50, response.status
-                latencies[path].append(time.perf_counter() - started)
-    return latency_summary(latencies[bare_path]), latency_summary(latencies[reacted_path])
+                latencies[number].append(time.perf_counter() - started)
+                last[number] = body["messages"]
+    summaries = (latency_summary(latencies[0]), latency_summary(latencies[1]))
+    return summaries, (last[0], last[1])
 
 
 async def _time(http, path: str, params: dict, count: int) -> dict:
