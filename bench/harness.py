@@ -77,6 +77,14 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def running_server(env: dict[str, str], workers: int = 1) -> Iterator[LiveServer]:
+    """`sanic-chat serve` on `env`'s database.
+
+    A benchmark that bulk-loads messages times a server started after the load: messages
+    written behind a running server's back are changes it has not delivered, and its cursor
+    stream reads them all, in order, to deliver them while the requests are timed (a million
+    loaded messages kept a worker busy for minutes, and made history pages seven times slower
+    than from a server started after the load).
+    """
     WORKDIR.mkdir(parents=True, exist_ok=True)
     with live_server(env, workers=workers, cwd=WORKDIR) as server:
         yield server

@@ -68,7 +68,9 @@ async def run(options) -> dict:
         users = await create_users(database_url, max(options.users, 2))
         with running_server(server_env(database_url)) as server:
             group_id, other_id = await create_groups(server.http, users, [[0, 1], [1, 0]])
-            loaded_in, deep_before, plan = await _load(database_url, group_id, other_id, options)
+        loaded_in, deep_before, plan = await _load(database_url, group_id, other_id, options)
+        # Started after the load: see bench.harness.running_server.
+        with running_server(server_env(database_url)) as server:
             headers = {"Authorization": f"Bearer {access_token(users[0])}"}
             path = f"/api/group/{group_id}/message"
             async with aiohttp.ClientSession(server.http, headers=headers) as http:
