@@ -81,9 +81,9 @@ def running_server(env: dict[str, str], workers: int = 1) -> Iterator[LiveServer
 
     A benchmark that bulk-loads messages times a server started after the load: messages
     written behind a running server's back are changes it has not delivered, and its cursor
-    stream reads them all, in order, to deliver them while the requests are timed (a million
-    loaded messages kept a worker busy for minutes, and made history pages seven times slower
-    than from a server started after the load).
+    stream reads them all, in order, to deliver them while the requests are timed (what that
+    did to the figures: docs/performance.md, "History with the feature plugins, measured
+    again").
     """
     WORKDIR.mkdir(parents=True, exist_ok=True)
     with live_server(env, workers=workers, cwd=WORKDIR) as server:
