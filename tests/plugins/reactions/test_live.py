@@ -4,35 +4,15 @@ of room, on a real server over PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import os
 from urllib.parse import quote
 
-import asyncpg
-import pytest
+from tests.core import test_room_kinds
+from tests.core.test_room_kinds import new_channel
+from tests.live import connect, new_group, post_message, register
 
-from tests.core.test_room_kinds import DROP, TABLES, install_channels, new_channel
-from tests.live import connect, live_server, new_group, post_message, register
-
-
-@pytest.fixture(scope="module")
-async def channel_tables(database_url):
-    connection = await asyncpg.connect(database_url)
-    await connection.execute(TABLES)
-    yield
-    await connection.execute(DROP)
-    await connection.close()
-
-
-@pytest.fixture(scope="module")
-def server(server_env, tmp_path_factory, channel_tables):
-    """A server with a third kind of room, defined by a plugin of the room-kinds test."""
-    root = tmp_path_factory.mktemp("plugin")
-    install_channels(root)
-    path = os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])
-    with live_server(
-        {**server_env, "PYTHONPATH": path}, cwd=tmp_path_factory.mktemp("server")
-    ) as running:
-        yield running
+# The room-kinds test's server, whose plugin adds a third kind of room with tables of its own.
+channel_tables = test_room_kinds.channel_tables
+server = test_room_kinds.server
 
 
 def reaction_url(room_path: str, message_id: int, emoji: str) -> str:
