@@ -17,7 +17,7 @@ from .fields import ViewFiller
 from .membership import RoomMembership
 from .model import Message
 from .payloads import HistoryQuery
-from .statements import page_statement
+from .statements import latest_statement, page_statement
 from .views import MessageViews
 
 if TYPE_CHECKING:
@@ -92,23 +92,29 @@ class MessageHistory:
             self._page_statements[(bound, mark)] = statement
         return statement
 
-    async def latest(self, room_ids: list[UUID]) -> dict[UUID, Message]:
-        """The newest message of each room, in two index lookups' worth of queries."""
+    async def latest(self, room_ids: list[UUID], viewer_id: UUID) -> dict[UUID, dict[str, Any]]:
+        """The view of the newest message of each room that has one, as `viewer_id` sees it:
+        one statement, and the plugins' fields filled in one batch.
+
+        Read as plain rows, like a page: a room list of hundreds of rooms spent most of its
+        time building model instances for these messages and their authors.
+        """
         if not room_ids:
             return {}
-        table = self.model._meta.db_table
-        room_table = self.model._meta.fields_map[self.kind.room_field].related_model._meta.db_table
         connection = self.model._meta.db
-        placeholders = dialect_of(connection).placeholders(len(room_ids))
-        # A correlated MAX per room is one backward step on the (room, id) index each.
-        sql = (
-            f'SELECT (SELECT MAX(m.id) FROM "{table}" m WHERE m."{self._room_key}" = r.id) '
-            f'AS last_id FROM "{room_table}" r WHERE r.id IN ({placeholders})'
+        dialect = dialect_of(connection)
+        rooms, values = dialect.any_of(1, [dialect.uuid(r) for r in room_ids], "uuid")
+        room_table = self.model._meta.fields_map[self.kind.room_field].related_model._meta.db_table
+        statement = latest_statement(
+            self.model._meta.db_table,
+            self._room_key,
+            room_table,
+            author_model(self.model)._meta.db_table,
+            rooms,
         )
-        _, rows = await connection.execute_query(sql, [str(r) for r in room_ids])
-        ids = [row["last_id"] for row in rows if row["last_id"] is not None]
-        messages = await self.model.filter(id__in=ids).select_related("author")
-        return {getattr(m, self._room_key): m for m in messages}
+        rows = await connection.execute_query_dict(statement, values)
+        views = await self._filler.fill([self._views.of_row(row) for row in rows], viewer_id)
+        return {UUID(str(row["room_id"])): view for row, view in zip(rows, views, strict=True)}
 
     async def get(self, room_id: UUID, message_id: int) -> Message:
         message = await self.model.get_or_none(

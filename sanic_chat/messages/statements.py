@@ -1,7 +1,9 @@
-"""The two statements the hot paths run, as text: storing a batch of sends and reading a page.
+"""The statements the hot paths run, as text: storing a batch of sends, reading a page, and the
+newest message of each room of a room list.
 
-Both are measured (docs/performance.md; `bench/send.py`, `bench/history.py`) and their plans
-pinned (`tests/plugins/group/test_history_plans.py`): change them only with new figures.
+They are measured (docs/performance.md; `bench/send.py`, `bench/history.py`, `bench/unread.py`)
+and their plans pinned (`tests/plugins/group/test_history_plans.py`): change them only with new
+figures.
 """
 
 from __future__ import annotations
@@ -114,4 +116,24 @@ def page_statement(
         f"  AND EXISTS (SELECT 1 FROM ({members}) AS member WHERE member.user_id = {mark}2)"
         f'  ORDER BY m."{room_key}" {order}, m.id {order} LIMIT {MAX_PAGE + 1}'
         f") AS p ORDER BY p.room_id {order}, p.id {order} LIMIT {mark}3"
+    )
+
+
+def latest_statement(
+    table: str, room_key: str, room_table: str, users_table: str, rooms: str
+) -> str:
+    """The newest message of each room `id {rooms}` selects (rooms without one are left out),
+    in `page_statement`'s row shape.
+
+    Each room's newest id is one backward step on the (room, id) index, and its row and its
+    author's name one primary-key lookup each: the join's condition depends on the room, so no
+    plan can read more than that, whatever the statistics.
+    """
+    return (
+        f'SELECT m.id, m."{room_key}" AS room_id, m.author_id,'
+        f' (SELECT u.username FROM "{users_table}" u WHERE u.id = m.author_id) AS author_name,'
+        " m.content, m.client_id, m.created_at, m.edited_at, m.deleted_at"
+        f' FROM "{room_table}" r JOIN "{table}" m'
+        f' ON m.id = (SELECT MAX(x.id) FROM "{table}" x WHERE x."{room_key}" = r.id)'
+        f" WHERE r.id {rooms}"
     )

@@ -245,6 +245,9 @@ def test_serve_with_nothing_configured_runs_on_embedded_sqlite(tmp_path):
         assert history["messages"][0]["author"]["username"] == "first"
         assert history["messages"][0]["clientId"] == message["clientId"]
         assert httpx.get(url, headers=outsider).status_code == 404
+        (group_listed,) = httpx.get(f"{base}/api/group", headers=headers).json()["groups"]
+        assert group_listed["lastMessage"] == history["messages"][0]
+        assert group_listed["lastActivityAt"] == history["messages"][0]["createdAt"]
         found = httpx.get(f"{base}/api/user/search", params={"username": "Sec"}, headers=headers)
         assert [u["username"] for u in found.json()["users"]] == ["second"]
         conversation = httpx.post(
@@ -259,6 +262,10 @@ def test_serve_with_nothing_configured_runs_on_embedded_sqlite(tmp_path):
         # Unread counts: the reply waits for the first user until they mark it read.
         (listed,) = httpx.get(f"{base}/api/conversation", headers=headers).json()["conversations"]
         assert (listed["unreadCount"], listed["lastReadMessageId"]) == (1, None)
+        assert (listed["lastMessage"]["content"], listed["recipient"]["id"]) == (
+            "and 1:1",
+            second["id"],
+        )
         marked = httpx.post(
             f"{base}/api/conversation/{listed['id']}/read",
             json={"messageId": reply.json()["id"]},

@@ -22,7 +22,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from sanic_chat.messages.statements import page_statement
+from sanic_chat.messages.statements import latest_statement, page_statement
 from sanic_chat_group.room import MEMBERS
 from tests.database import with_database
 from tests.settings import TEST_SETTINGS
@@ -230,3 +230,74 @@ def test_pages_on_sqlite():
     assert page("after", ("a", "u1", 2, 15)) == [(17, "ann"), (19, "ann")]
     assert page("before", ("a", "u1", 3, 3)) == [(1, "ann")]
     assert page(None, ("a", "u2", 3)) == []  # not a member of a
+
+
+def latest_problems(plan: dict[str, Any], rooms: int) -> list[str]:
+    """What in the plan of `latest_statement` reads more of the messages or the users than one
+    row per room (the rooms themselves, a few here, may be read in any way)."""
+    problems = []
+    for node, _ in nodes(plan):
+        relation = node.get("Relation Name")
+        if node["Node Type"] in ("Hash Join", "Merge Join", "Sort") or (
+            relation in ("group_messages", "users")
+            and node["Node Type"] in ("Seq Scan", "Bitmap Heap Scan")
+        ):
+            problems.append(f"{node['Node Type']} {relation or ''}")
+        if relation == "group_messages":
+            read = node["Actual Rows"] * node["Actual Loops"]
+            if read > rooms:
+                problems.append(f"read {read} rows of group_messages in {node['Node Type']}")
+    return problems
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+async def test_a_room_list_reads_one_message_per_room_in_every_plan(plans_db, shape):
+    """The newest message of each room of a list: one step down the room's index each."""
+    rooms, _ = await load(plans_db, shape)
+    statement = latest_statement(
+        "group_messages", "group_id", "groups", "users", "= ANY($1::uuid[])"
+    )
+    expected = {
+        row["group_id"]: row["id"]
+        for row in await plans_db.fetch(
+            "SELECT group_id, MAX(id) AS id FROM group_messages GROUP BY group_id"
+        )
+    }
+    rows = await plans_db.fetch(statement, rooms)
+    assert {row["room_id"]: row["id"] for row in rows} == expected
+    assert all(row["author_name"] for row in rows)
+    array = "ARRAY[" + ",".join(f"'{room}'" for room in rooms) + "]::uuid[]"
+    failures = []
+    for mode in MODES:
+        plan = await explain(plans_db, statement, mode, array)
+        problems = latest_problems(plan, len(rooms))
+        if problems:
+            failures.append(f"{mode}: {problems}")
+    assert not failures, "\n".join(failures)
+
+
+def test_room_list_on_sqlite():
+    """The same statement with SQLite's marks: each room's newest message, none for an empty
+    room, whatever the other rooms hold."""
+    db = sqlite3.connect(":memory:")
+    db.executescript(
+        "CREATE TABLE users (id TEXT PRIMARY KEY, username TEXT);"
+        "CREATE TABLE groups (id TEXT PRIMARY KEY);"
+        "CREATE TABLE group_messages (id INTEGER PRIMARY KEY, group_id TEXT, author_id TEXT,"
+        " content TEXT, client_id TEXT, created_at TEXT, edited_at TEXT, deleted_at TEXT);"
+        "CREATE INDEX room_order ON group_messages (group_id, id);"
+        "INSERT INTO users VALUES ('u1', 'ann'), ('u2', 'bob');"
+        "INSERT INTO groups VALUES ('a'), ('b'), ('empty'), ('unlisted');"
+    )
+    db.executemany(
+        "INSERT INTO group_messages (id, group_id, author_id, content, created_at)"
+        " VALUES (?, ?, ?, ?, '2026-01-01')",
+        [(n, "a" if n % 2 else "b", "u1" if n % 2 else "u2", f"m{n}") for n in range(1, 21)]
+        + [(21, "unlisted", "u1", "m21")],
+    )
+    statement = latest_statement("group_messages", "group_id", "groups", "users", "IN (?1, ?2, ?3)")
+    rows = db.execute(statement, ("a", "b", "empty")).fetchall()
+    assert sorted((row[1], row[0], row[3], row[4]) for row in rows) == [
+        ("a", 19, "ann", "m19"),
+        ("b", 20, "bob", "m20"),
+    ]
