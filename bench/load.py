@@ -25,6 +25,9 @@ CONNECT_CONCURRENCY = 100
 STALL_PROBE_SECONDS = 0.002
 STALL_SECONDS = 0.010
 DRAIN_SECONDS = 10.0
+# A message per group before the timed load, whose deliveries are awaited and not timed.
+WARM_UP_PREFIX = "warm-up|"
+WARM_UP_SECONDS = 10.0
 # After the measurement, how long to wait for the answers to every command sent before the
 # clients close: a server stopped with commands still queued has work cut short.
 SETTLE_SECONDS = 60.0
@@ -43,6 +46,8 @@ class Tally:
     last_delivery: float = 0.0
     expected: int | None = None
     complete: asyncio.Event = field(default_factory=asyncio.Event)
+    warm_up_left: int = 0
+    warmed_up: asyncio.Event = field(default_factory=asyncio.Event)
 
     def check_complete(self) -> None:
         if self.expected is not None and len(self.seen) >= self.expected:
@@ -79,6 +84,7 @@ async def offer_load(
     }
     tally.unanswered = {members[0]: 0 for members in groups}
     readers = [asyncio.create_task(_read(index, ws, tally)) for index, ws in enumerate(clients)]
+    await _warm_up(clients, groups, group_ids, tally)
     sent: list[str] = []
     send_errors = 0
     interval = len(groups) / rate  # each group's sender sends once per interval
@@ -147,6 +153,29 @@ async def offer_load(
     }
 
 
+async def _warm_up(clients: list, groups: list[list[int]], group_ids: list[str], tally: Tally):
+    """One untimed message per group, and every delivery of it, before the load is timed.
+
+    A freshly started server's first messages wait behind one-time costs (the first run of each
+    statement and code path), and the first messages of a run queued behind them: the
+    benchmark times the steady state (docs/performance.md, "The fan-out tail, warmed up").
+    """
+    tally.warm_up_left = sum(len(members) for members in groups)
+    for members, group_id in zip(groups, group_ids, strict=True):
+        client_id = str(uuid.uuid4())
+        frame = {
+            "type": "group.message.send",
+            "ref": client_id,
+            "data": {"groupId": group_id, "content": WARM_UP_PREFIX + client_id},
+        }
+        await clients[members[0]].send(orjson.dumps(frame).decode())
+        tally.unanswered[members[0]] += 1
+    try:
+        await asyncio.wait_for(tally.warmed_up.wait(), WARM_UP_SECONDS)
+    except asyncio.TimeoutError:
+        raise RuntimeError(f"{tally.warm_up_left} warm-up deliveries never arrived") from None
+
+
 async def _watch_stalls(stalls: list[float]) -> None:
     while True:
         started = time.perf_counter()
@@ -183,7 +212,13 @@ async def _read(index: int, ws, tally: Tally) -> None:
             if frame["type"] != "group.message.create":
                 continue
             now = time.perf_counter()
-            sent_at, client_id = frame["data"]["content"].split("|", 1)
+            content = frame["data"]["content"]
+            if content.startswith(WARM_UP_PREFIX):
+                tally.warm_up_left -= 1
+                if not tally.warm_up_left:
+                    tally.warmed_up.set()
+                continue
+            sent_at, client_id = content.split("|", 1)
             key = (index, client_id)
             if key in tally.seen:
                 tally.duplicates += 1
