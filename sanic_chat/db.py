@@ -32,7 +32,24 @@ def tortoise_connection(database_url: str, pool_max: int) -> str | dict[str, Any
     url = urlunsplit(("postgres", parts.netloc, parts.path, urlencode(query), parts.fragment))
     connection = expand_db_url(url)
     connection["credentials"]["reset"] = release_quietly
+    connection["credentials"]["init"] = learn_array_types
     return connection
+
+
+# The array types the service's statements take (batches of sends, `= ANY($1::uuid[])`, ...).
+ARRAY_TYPES = ("uuid[]", "text[]", "timestamptz[]", "bigint[]")
+
+
+async def learn_array_types(connection: Any) -> None:
+    """Have a new pooled connection look up the array types the service uses, once.
+
+    asyncpg knows these types' codecs only after a catalog query, which it runs the first time
+    a statement on the connection takes one of them: a freshly started worker's first message
+    waited for it (docs/performance.md, "A worker's first message"). Preparing one statement
+    that takes them all moves that query to the moment the connection opens.
+    """
+    values = ", ".join(f"${n}::{array}" for n, array in enumerate(ARRAY_TYPES, 1))
+    await connection.prepare(f"SELECT {values}")
 
 
 async def release_quietly(connection: Any) -> None:

@@ -20,6 +20,7 @@ from aerich.utils import decompress_dict, import_py_file
 from websockets.sync.client import connect
 
 from sanic_chat.config import load_settings
+from sanic_chat.db import learn_array_types, tortoise_connection
 from sanic_chat.migrate import enabled_schemas, make_migration, version_files
 from tests.database import (
     apply_migrations,
@@ -308,3 +309,29 @@ def test_serve_with_nothing_configured_runs_on_embedded_sqlite(tmp_path):
     assert (tmp_path / "sanic-chat.sqlite3").exists()
     assert "generated development secrets" in log
     assert "Traceback" not in log
+
+
+async def test_a_pooled_connection_learns_the_array_types_as_it_opens(postgres_server):
+    """asyncpg looks up array types in the catalog on a connection's first statement taking
+    them (a send's batch, a room list's `ANY`): a new pooled connection does it as it opens,
+    not while a message waits."""
+    assert tortoise_connection(postgres_server, 5)["credentials"]["init"] is learn_array_types
+    statement = (
+        "SELECT 1 FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::timestamptz[])"
+        " AS d(a, b, c, t)"
+    )
+
+    async def catalog_queries(learnt: bool) -> list[str]:
+        connection = await asyncpg.connect(postgres_server)
+        try:
+            if learnt:
+                await learn_array_types(connection)
+            logged: list[str] = []
+            connection.add_query_logger(lambda record: logged.append(record.query))
+            await connection.fetch(statement, [], [], [], [])
+            return [query for query in logged if "typeinfo" in query]
+        finally:
+            await connection.close()
+
+    assert await catalog_queries(learnt=False)  # what the first statement would wait for
+    assert await catalog_queries(learnt=True) == []
