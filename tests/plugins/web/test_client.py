@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from playwright.async_api import expect
@@ -151,6 +152,41 @@ async def test_a_dropped_connection_misses_nothing_and_shows_nothing_twice(serve
     for page in (tab, bob, alice_page):
         await expect_contents(page, everything)
     assert await contents(bob) == everything
+
+
+async def test_a_message_arriving_while_the_room_loads_is_shown(server, people, http):
+    """A live message that reaches the client while the room's first page is on its way (the
+    page was read before the message was stored) is shown, and not twice."""
+    alice = await api_account(http, new_name("alice"))
+    bob_name = new_name("bob")
+    bob_id = (await api_account(http, bob_name))["id"]
+    response = await http.post(
+        "/api/group", json={"title": "Loading", "users": [bob_id]}, headers=alice["headers"]
+    )
+    group_id = response.json()["id"]
+    messages = f"/api/group/{group_id}/message"
+    first = await http.post(messages, json={"content": "first"}, headers=alice["headers"])
+    assert first.status_code == 201, first.text
+
+    bob = await people.new()
+    await sign_in(bob, server.http, bob_name)
+    read, release = asyncio.Event(), asyncio.Event()
+
+    async def hold_the_page(route) -> None:
+        page = await route.fetch()  # read by the server now, before the message below
+        read.set()
+        await release.wait()
+        await route.fulfill(response=page)
+
+    await bob.route(re.compile(rf".*{messages}\?limit=.*"), hold_the_page)
+    await bob.locator("#rooms button", has_text="Loading").click()
+    await asyncio.wait_for(read.wait(), WAIT_MS / 1000)
+    sent = await http.post(messages, json={"content": "while loading"}, headers=alice["headers"])
+    assert sent.status_code == 201, sent.text
+    preview = bob.locator(f'#rooms button[data-room="group:{group_id}"] .preview')
+    await expect(preview).to_contain_text("while loading", timeout=WAIT_MS)  # it arrived live
+    release.set()
+    await expect_contents(bob, ["first", "while loading"])
 
 
 async def test_history_scrolls_back_in_pages_without_gaps(server, people, http):

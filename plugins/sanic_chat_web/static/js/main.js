@@ -221,14 +221,17 @@ function closeRoom() {
 }
 
 async function loadNewest(room) {
+  // The room holds messages from the request on: one that arrives live while the page loads
+  // is kept (the page, read before it, may not have it), and the page merges in by id.
+  const first = !room.messages;
+  room.messages ??= new Map();
   try {
     const page = await get(`${roomPath(room)}/message?limit=${PAGE}`);
-    const first = !room.messages;
-    room.messages ??= new Map();
     for (const message of page.messages) mergeMessage(message);
     if (first) room.nextCursor = page.nextCursor;
     redraw();
   } catch (error) {
+    if (first) room.messages = null; // read again when the room is next opened
     showError(error);
   }
 }
