@@ -153,7 +153,9 @@ async def offer_load(
     }
 
 
-async def _warm_up(clients: list, groups: list[list[int]], group_ids: list[str], tally: Tally):
+async def _warm_up(
+    clients: list, groups: list[list[int]], group_ids: list[str], tally: Tally
+) -> None:
     """One untimed message per group, and every delivery of it, before the load is timed.
 
     A freshly started server's first messages wait behind one-time costs (the first run of each

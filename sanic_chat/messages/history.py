@@ -96,8 +96,8 @@ class MessageHistory:
         """The view of the newest message of each room that has one, as `viewer_id` sees it:
         one statement, and the plugins' fields filled in one batch.
 
-        Read as plain rows, like a page: a room list of hundreds of rooms spent most of its
-        time building model instances for these messages and their authors.
+        Read as plain rows, like a page: for a room list of hundreds of rooms, building model
+        instances of these messages and their authors was the largest part of the work.
         """
         if not room_ids:
             return {}
