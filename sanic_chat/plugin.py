@@ -16,7 +16,8 @@ itself exports is a subset of this module, kept for the plugins written against 
   writes what portable SQL cannot (placeholders, byte order, UUID values); the abstract
   `Message` model, `MessageDraft`, `MessageContent`, `message_out`, and `LAST_ID`, the largest
   id a message can have.
-- Rooms: `RoomKind`, `Members`, `MessageRule`, `author_only`.
+- Rooms: `RoomKind`, `Members`, `MessageRule`, `author_only`; `newest_activity_first` orders a
+  room list.
 - Events: `Event`; `user_gone` for a token whose user was deleted.
 - Transports (a plugin speaking another wire protocol, as the Socket.IO one does): `Outgoing`,
   `loads`, `first_answer`, `unexpected_error_problem`.
@@ -46,7 +47,7 @@ from .jsoncodec import loads
 from .messages import LAST_ID, HistoryQuery, Message, MessageContent, MessageDraft, message_out
 from .openapi import ERROR_DESCRIPTIONS, path_parameter, responds
 from .plugins import PluginError
-from .rooms import Members, MessageRule, RoomKind, author_only
+from .rooms import Members, MessageRule, RoomKind, author_only, newest_activity_first
 from .schemas import NOT_BLANK, WHITESPACE, CamelModel, at_most, reply
 from .security import authenticated, user_gone
 from .storage import Dialect, dialect_of
@@ -99,6 +100,7 @@ __all__ = [
     "json_body",
     "loads",
     "message_out",
+    "newest_activity_first",
     "parse",
     "parse_id",
     "parse_message_id",

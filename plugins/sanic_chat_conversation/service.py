@@ -14,7 +14,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from sanic_chat import NotFound, ValidationFailed
-from sanic_chat.plugin import Event, user_gone
+from sanic_chat.plugin import Event, newest_activity_first, user_gone
 from sanic_chat_user.models import User
 from sanic_chat_user.schemas import PublicUser
 
@@ -71,7 +71,7 @@ class ConversationService:
         latest = await self.messages.history.latest([c.id for c in conversations], user_id)
         users = await _users({c.other(user_id) for c in conversations} | {user_id})
         views = [self._render(c, user_id, users, latest.get(c.id)) for c in conversations]
-        views.sort(key=lambda v: v["lastActivityAt"], reverse=True)
+        newest_activity_first(views)
         return await self._room.add_summary_fields(user_id, views)
 
     async def get(self, conversation_id: UUID, user_id: UUID) -> dict[str, Any]:

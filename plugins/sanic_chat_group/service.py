@@ -16,7 +16,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
 
 from sanic_chat import Conflict, Forbidden, NotFound, ValidationFailed, transaction
-from sanic_chat.plugin import Event, Message, user_gone
+from sanic_chat.plugin import Event, Message, newest_activity_first, user_gone
 from sanic_chat_user.models import User
 from sanic_chat_user.schemas import PublicUser
 
@@ -90,7 +90,7 @@ class GroupService:
             # Already as clients see it, the plugins' fields included: not validated again.
             summary["lastMessage"] = last
             summaries.append(summary)
-        summaries.sort(key=lambda s: s["lastActivityAt"], reverse=True)
+        newest_activity_first(summaries)
         return await self._room.add_summary_fields(user_id, summaries)
 
     async def get(self, group_id: UUID, user_id: UUID) -> dict[str, Any]:

@@ -6,5 +6,6 @@ and events (`registry`, `routes`, `commands`).
 """
 
 from .kind import Members, MessageRule, RoomKind, author_only
+from .summaries import newest_activity_first
 
-__all__ = ["Members", "MessageRule", "RoomKind", "author_only"]
+__all__ = ["Members", "MessageRule", "RoomKind", "author_only", "newest_activity_first"]

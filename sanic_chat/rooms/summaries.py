@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -73,3 +74,18 @@ async def add_summary_fields(
                     )
                 summary[name] = value
     return summaries
+
+
+def newest_activity_first(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sort a room list (summaries as clients receive them) by `lastActivityAt`, newest first,
+    in place; returns the same list.
+
+    By instant, not by text: a time on a whole second is written without a fraction
+    (`...:37Z`), which as text sorts after `...:37.500000Z`.
+    """
+    summaries.sort(key=_last_activity, reverse=True)
+    return summaries
+
+
+def _last_activity(summary: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(summary["lastActivityAt"].replace("Z", "+00:00"))

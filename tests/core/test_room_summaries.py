@@ -9,6 +9,7 @@ import pytest
 from sanic_chat import hookimpl
 from sanic_chat.app import create_app
 from sanic_chat.config import ConfigError, load_settings
+from sanic_chat.plugin import newest_activity_first
 from tests.settings import PASSWORD, TEST_SETTINGS
 
 
@@ -188,3 +189,16 @@ async def test_read_state_documents_its_summary_fields(database_url):
         properties = schemas[summary]["properties"]
         assert properties["unreadCount"]["type"] == "integer", summary
         assert "lastReadMessageId" in properties, summary
+
+
+def test_room_lists_are_ordered_by_instant_not_by_text():
+    """A time on a whole second is written without a fraction: as text, `...:37Z` sorts after
+    `...:37.500000Z`, which is half a second later."""
+    rooms = [
+        {"id": "whole second", "lastActivityAt": "2026-11-29T18:14:37Z"},
+        {"id": "earlier", "lastActivityAt": "2026-11-29T18:14:36.900000Z"},
+        {"id": "half a second later", "lastActivityAt": "2026-11-29T18:14:37.500000Z"},
+    ]
+    ordered = newest_activity_first(rooms)
+    assert ordered is rooms
+    assert [room["id"] for room in rooms] == ["half a second later", "whole second", "earlier"]
