@@ -208,6 +208,7 @@ def chat_fill_message_views(
     viewer_id: UUID | None,
     views: list[dict[str, Any]],
     draft: MessageDraft | None,
+    changed_ids: frozenset[int],
 ) -> None:
     """Set this plugin's view fields (`chat_register_view_fields`) in a batch of views.
 
@@ -221,9 +222,13 @@ def chat_fill_message_views(
     room (events are encoded once for all recipients): leave per-user values to the client
     then. `draft` is given only with the one view of a message just stored from it: nothing
     refers to it yet (no query needed for that), and `draft.extra` holds the send fields.
-    Implementations are awaited one after the other. An error fails a read; after a change
-    (a send, an edit, a delete) it is logged and the views keep the defaults. Query once per
-    call, never per view. May be async.
+    `changed_ids` are the ids of the views' messages that changed after they were stored (an
+    edit, a delete, `MessageStore.amend`, `MessageStore.republish`); any other view's message
+    is exactly as it was sent. A plugin whose fields of a message only ever change with the
+    message, as reactions' do (`amend`), reads nothing for the others: most pages of history
+    have no changed message at all. Implementations are awaited one after the other. An
+    error fails a read; after a change (a send, an edit, a delete) it is logged and the views
+    keep the defaults. Query once per call, never per view. May be async.
     """
 
 

@@ -73,9 +73,13 @@ class ReactionService:
         answer = MessageReactions(message_id=message_id, reactions=reactions)
         return answer.model_dump(mode="json", by_alias=True, exclude_none=True), changed
 
-    async def fill(self, views: list[dict[str, Any]], viewer: UUID | None) -> None:
-        """Set `reactions` in message views, one query for them all; a tombstone has none."""
-        live = [view for view in views if not view["deleted"]]
+    async def fill(
+        self, views: list[dict[str, Any]], viewer: UUID | None, changed_ids: frozenset[int]
+    ) -> None:
+        """Set `reactions` in message views, one query for them all; a tombstone has none, and
+        neither has a message unchanged since it was stored (`changed_ids`): every reaction
+        is an amendment of its message. A page without reactions then costs no query."""
+        live = [view for view in views if view["id"] in changed_ids and not view["deleted"]]
         if not live:
             return
         found = await self.of_messages([view["id"] for view in live], viewer)
@@ -100,7 +104,9 @@ class ReactionService:
         among, id_values = dialect.any_of(2, ids, "bigint")
         viewer_value = None if viewer is None else dialect.uuid(viewer)
         statement = counts_statement(among, dialect.placeholder(1))
-        for row in await connection.execute_query_dict(statement, [viewer_value, *id_values]):
+        # Rows as the driver gives them (read by name): a page may hold hundreds.
+        _, rows = await connection.execute_query(statement, [viewer_value, *id_values])
+        for row in rows:
             reaction: dict[str, Any] = {"emoji": row["emoji"], "count": row["count"]}
             if viewer is not None:
                 reaction["me"] = bool(row["me"])

@@ -119,12 +119,29 @@ class ViewFiller:
         views: list[dict[str, Any]],
         viewer_id: UUID | None,
         draft: MessageDraft | None = None,
+        changed_ids: frozenset[int] | None = None,
     ) -> list[dict[str, Any]]:
-        """Let plugins set their fields in `views` (in place); returns `views`."""
+        """Let plugins set their fields in `views` (in place); returns `views`.
+
+        `changed_ids`: which of the views' messages changed since they were stored
+        (`model.changed_ids`), when the caller read their cursors; None counts them all as
+        changed. A message just stored from `draft` has not.
+        """
         hook = self._app.ctx.plugins.hook.chat_fill_message_views
         if views and hook.get_hookimpls():
+            if draft is not None:
+                changed_ids = frozenset()
+            elif changed_ids is None:
+                changed_ids = frozenset(view["id"] for view in views)
             await await_all(
-                hook(app=self._app, kind=self._kind, viewer_id=viewer_id, views=views, draft=draft)
+                hook(
+                    app=self._app,
+                    kind=self._kind,
+                    viewer_id=viewer_id,
+                    views=views,
+                    draft=draft,
+                    changed_ids=changed_ids,
+                )
             )
         return views
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -24,6 +25,16 @@ class Message(Model):
 
     class Meta:
         abstract = True
+
+
+def changed_ids(ids_and_cursors: Iterable[tuple[int, int]]) -> frozenset[int]:
+    """The ids of the messages changed since they were stored, from `(id, seq)` pairs.
+
+    A message is stored with its cursor equal to its id (both are its position in the one
+    order); every later change (an edit, a delete, an amendment, a republish) takes a newer
+    position, so a message whose cursor is still its id is exactly as it was sent.
+    """
+    return frozenset(message_id for message_id, seq in ids_and_cursors if seq != message_id)
 
 
 @dataclass

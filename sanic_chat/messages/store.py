@@ -27,7 +27,7 @@ from .caches import AuthorCache
 from .fields import MessageFields, ViewFiller
 from .history import MessageHistory
 from .membership import RoomMembership
-from .model import Message, MessageDraft
+from .model import Message, MessageDraft, changed_ids
 from .ordering import message_models, next_position
 from .payloads import kind_payloads
 from .statements import send_statement
@@ -86,7 +86,12 @@ class MessageStore:
         self, messages: Iterable[Message], viewer_id: UUID | None
     ) -> list[dict[str, Any]]:
         """The views of `messages` for `viewer_id`, the plugins' fields filled in one batch."""
-        return await self.filler.fill([self.serialise(m) for m in messages], viewer_id)
+        messages = list(messages)
+        return await self.filler.fill(
+            [self.serialise(m) for m in messages],
+            viewer_id,
+            changed_ids=changed_ids((m.id, m.seq) for m in messages),
+        )
 
     async def send(
         self,

@@ -60,12 +60,13 @@ def chat_message_stored(message, draft):
 
 
 @hookimpl
-async def chat_fill_message_views(kind, viewer_id, views, draft):
+async def chat_fill_message_views(kind, viewer_id, views, draft, changed_ids):
     CALLS["fill"].append(
         {
             "kind": kind.name,
             "viewer": None if viewer_id is None else str(viewer_id),
             "ids": [view["id"] for view in views],
+            "changed": sorted(changed_ids),
             "rooms": [view[kind.id_key] for view in views],
             # Its own field only: other plugins' (replies) are in `draft.extra` too.
             "draft": None if draft is None else {"stamp": draft.extra["stamp"]},
@@ -232,6 +233,7 @@ async def test_hook_chat_fill_message_views(server, http):
             "kind": "group",
             "viewer": None,
             "ids": [sent["id"]],
+            "changed": [],
             "rooms": [group],
             "draft": {"stamp": "one"},
         }
@@ -245,6 +247,8 @@ async def test_hook_chat_fill_message_views(server, http):
     (call,) = await fill_calls(http)
     assert call["ids"] == [m["id"] for m in reversed(others)]
     assert call["viewer"] == bob["id"] and call["draft"] is None
+    # Nothing changed any of them since it was stored.
+    assert call["changed"] == []
     older = await http.get(
         f"/api/group/{group}/message?before={page['nextCursor']}", headers=bob["headers"]
     )
@@ -264,13 +268,24 @@ async def test_hook_chat_fill_message_views(server, http):
     )
     assert deleted.json()["stamp"] == "one" and deleted.json()["deleted"] is True
     assert (await bob_ws.next_of("group.message.delete"))["data"]["stamp"] == "one"
-    assert [c["viewer"] for c in await fill_calls(http)] == [None, None]
+    calls = await fill_calls(http)
+    assert [c["viewer"] for c in calls] == [None, None]
+    assert [c["changed"] for c in calls] == [[sent["id"]], [sent["id"]]]
+
+    # A page holding the changed message among unchanged ones says which one it is.
+    whole = (await http.get(f"/api/group/{group}/message", headers=bob["headers"])).json()
+    assert [m["id"] for m in whole["messages"]] == [m["id"] for m in reversed(others)] + [
+        sent["id"]
+    ]
+    (call,) = await fill_calls(http)
+    assert call["changed"] == [sent["id"]]
 
     # Room lists: the newest message of every room in one call, for the reader.
     listed = (await http.get("/api/group", headers=bob["headers"])).json()["groups"]
     assert listed[0]["lastMessage"]["filledFor"] == bob["id"]
     (call,) = await fill_calls(http)
     assert call["ids"] == [others[-1]["id"]] and call["viewer"] == bob["id"]
+    assert call["changed"] == []
 
     # Resume: the replayed changes in one call per kind, for the resuming user.
     cursor = created["cursor"]
@@ -280,6 +295,8 @@ async def test_hook_chat_fill_message_views(server, http):
     assert [f["data"]["filledFor"] for f in replayed] == [bob["id"]] * 3
     group_calls = [c for c in await fill_calls(http) if c["kind"] == "group"]
     assert len(group_calls) == 1 and group_calls[0]["viewer"] == bob["id"]
+    # The three new messages as created, the first one as deleted since.
+    assert group_calls[0]["changed"] == [sent["id"]]
     await back.ws.close()
 
 

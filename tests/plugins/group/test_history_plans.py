@@ -201,23 +201,32 @@ async def test_a_stranger_s_page_reads_no_message(plans_db):
         assert scan["Actual Loops"] == 0, mode
 
 
-def test_pages_on_sqlite():
-    """The same statement with SQLite's marks: the pages, their order and membership."""
+def sqlite_rooms(script: str) -> sqlite3.Connection:
+    """An in-memory SQLite database where rooms a and b take turns: a has the odd message ids
+    1-19 (by ann, u1), b the even ones (by bob, u2); then `script` runs."""
     db = sqlite3.connect(":memory:")
     db.executescript(
         "CREATE TABLE users (id TEXT PRIMARY KEY, username TEXT);"
-        "CREATE TABLE group_members (group_id TEXT, user_id TEXT);"
         "CREATE TABLE group_messages (id INTEGER PRIMARY KEY, group_id TEXT, author_id TEXT,"
-        " content TEXT, client_id TEXT, created_at TEXT, edited_at TEXT, deleted_at TEXT);"
+        " content TEXT, client_id TEXT, created_at TEXT, edited_at TEXT, deleted_at TEXT,"
+        " seq INTEGER);"
         "CREATE INDEX room_order ON group_messages (group_id, id);"
         "INSERT INTO users VALUES ('u1', 'ann'), ('u2', 'bob');"
-        "INSERT INTO group_members VALUES ('a', 'u1'), ('b', 'u2');"
     )
-    # Rooms a and b take turns: a has the odd ids 1-19, b the even ones.
     db.executemany(
-        "INSERT INTO group_messages (id, group_id, author_id, content, created_at)"
-        " VALUES (?, ?, ?, ?, '2026-01-01')",
+        "INSERT INTO group_messages (id, group_id, author_id, content, created_at, seq)"
+        " VALUES (?1, ?2, ?3, ?4, '2026-01-01', ?1)",
         [(n, "a" if n % 2 else "b", "u1" if n % 2 else "u2", f"m{n}") for n in range(1, 21)],
+    )
+    db.executescript(script)
+    return db
+
+
+def test_pages_on_sqlite():
+    """The same statement with SQLite's marks: the pages, their order and membership."""
+    db = sqlite_rooms(
+        "CREATE TABLE group_members (group_id TEXT, user_id TEXT);"
+        "INSERT INTO group_members VALUES ('a', 'u1'), ('b', 'u2');"
     )
     members = MEMBERS.sql()
 
@@ -279,21 +288,11 @@ async def test_a_room_list_reads_one_message_per_room_in_every_plan(plans_db, sh
 def test_room_list_on_sqlite():
     """The same statement with SQLite's marks: each room's newest message, none for an empty
     room, whatever the other rooms hold."""
-    db = sqlite3.connect(":memory:")
-    db.executescript(
-        "CREATE TABLE users (id TEXT PRIMARY KEY, username TEXT);"
+    db = sqlite_rooms(
         "CREATE TABLE groups (id TEXT PRIMARY KEY);"
-        "CREATE TABLE group_messages (id INTEGER PRIMARY KEY, group_id TEXT, author_id TEXT,"
-        " content TEXT, client_id TEXT, created_at TEXT, edited_at TEXT, deleted_at TEXT);"
-        "CREATE INDEX room_order ON group_messages (group_id, id);"
-        "INSERT INTO users VALUES ('u1', 'ann'), ('u2', 'bob');"
         "INSERT INTO groups VALUES ('a'), ('b'), ('empty'), ('unlisted');"
-    )
-    db.executemany(
-        "INSERT INTO group_messages (id, group_id, author_id, content, created_at)"
-        " VALUES (?, ?, ?, ?, '2026-01-01')",
-        [(n, "a" if n % 2 else "b", "u1" if n % 2 else "u2", f"m{n}") for n in range(1, 21)]
-        + [(21, "unlisted", "u1", "m21")],
+        "INSERT INTO group_messages VALUES (21, 'unlisted', 'u1', 'm21', NULL, '2026-01-01',"
+        " NULL, NULL, 21);"
     )
     statement = latest_statement("group_messages", "group_id", "groups", "users", "IN (?1, ?2, ?3)")
     rows = db.execute(statement, ("a", "b", "empty")).fetchall()

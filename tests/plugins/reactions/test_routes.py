@@ -253,3 +253,39 @@ async def test_every_message_view_carries_its_reactions(client, register, events
     assert deleted.json["reactions"] == []
     _, page = await client.get(f"{room}/message", headers=bob.headers)
     assert page.json["messages"][1]["reactions"] == []
+
+
+async def test_a_page_reads_reactions_only_for_messages_changed_since_sent(
+    client, register, monkeypatch
+):
+    """Every reaction is an amendment of its message (a new cursor): a message whose cursor is
+    still its id has none, and a page of such messages asks nothing about reactions."""
+    from tortoise.backends.asyncpg.client import AsyncpgDBClient
+
+    from sanic_chat_reactions.models import Reaction
+
+    alice, bob = await register("alice"), await register("bob")
+    room = f"/api/group/{await new_group(client, alice, bob)}"
+    first, second = await send(client, alice, room, "first"), await send(client, bob, room)
+    asked: list[list] = []
+    read = AsyncpgDBClient.execute_query
+
+    async def recording(self, query, values=None):
+        if Reaction._meta.db_table in query:
+            asked.append(values)
+        return await read(self, query, values)
+
+    monkeypatch.setattr(AsyncpgDBClient, "execute_query", recording)
+    _, page = await client.get(f"{room}/message", headers=alice.headers)
+    assert [m["reactions"] for m in page.json["messages"]] == [[], []]
+    assert asked == []
+
+    await react(client, bob, room, first["id"], "👍")
+    asked.clear()
+    _, page = await client.get(f"{room}/message", headers=alice.headers)
+    newest, oldest = page.json["messages"]
+    assert newest["id"] == second["id"] and newest["reactions"] == []
+    assert oldest["reactions"] == [{"emoji": "👍", "count": 1, "me": False}]
+    # One statement, about the one changed message: the reader, then the ids as one array.
+    (values,) = asked
+    assert values == [UUID(alice.id), [first["id"]]]
