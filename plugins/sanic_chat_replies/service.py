@@ -10,7 +10,6 @@ republished (`<kind>.message.edit` at a new cursor), so live and resuming client
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -140,53 +139,71 @@ async def on_event(app: Sanic, event: Event) -> None:
 
 
 async def fill_views(kind: RoomKind, views: list[dict[str, Any]], draft: MessageDraft | None):
-    """Set `replyTo` and `replyCount` in a batch of views: two queries at most."""
+    """Set `replyTo` and `replyCount` in a batch of views: one query."""
     if draft is not None:  # a new message: no replies yet; what it answers is in the draft
         parent_id = draft.extra.get("reply_to")
         if parent_id is not None:
-            views[0]["replyTo"] = (await replied_to(kind, [parent_id])).get(parent_id)
+            views[0]["replyTo"] = await replied_to(kind, parent_id)
         return
-    threads = await _threads_of([view["id"] for view in views])
-    if not threads:
-        return
-    parents = await replied_to(kind, [parent for parent, _ in threads.values() if parent])
+    threads = await _threads_of(kind, [view["id"] for view in views])
     for view in views:
         thread = threads.get(view["id"])
         if thread is not None:
-            parent_id, view["replyCount"] = thread
-            view["replyTo"] = parents.get(parent_id)
+            view["replyCount"], view["replyTo"] = thread
 
 
-async def _threads_of(message_ids: list[int]) -> dict[int, tuple[int | None, int]]:
-    """What each message answers and its reply count, for those that have a row. Every history
-    page asks, so the statement is written out rather than built by the ORM, whose query
-    building cost more than the rest of a page's replies."""
+async def _threads_of(
+    kind: RoomKind, message_ids: list[int]
+) -> dict[int, tuple[int, dict[str, Any] | None]]:
+    """The reply count of each message that has a row, and what it answers (`replyTo`), in
+    one statement: the message answered is of the same room, so in the same table, and its
+    author's name is one primary-key lookup. Every history page asks, so the statement is
+    written out rather than built by the ORM, whose query building cost more than the rest
+    of a page's replies."""
     connection = MessageReplies._meta.db
     among, values = dialect_of(connection).any_of(1, message_ids, "bigint")
+    messages = kind.message_model._meta
+    users = messages.fields_map["author"].related_model._meta.db_table
     statement = (
-        "SELECT message_id, reply_to_id, reply_count"
-        f' FROM "{MessageReplies._meta.db_table}" WHERE message_id {among}'
+        "SELECT t.message_id, t.reply_count, t.reply_to_id, p.deleted_at,"
+        f" substr(p.content, 1, {SNIPPET_CHARS}) AS snippet,"
+        f' (SELECT u.username FROM "{users}" u WHERE u.id = p.author_id) AS author_name'
+        f' FROM "{MessageReplies._meta.db_table}" t'
+        f' LEFT JOIN "{messages.db_table}" p ON p.id = t.reply_to_id'
+        f" WHERE t.message_id {among}"
     )
-    rows = await connection.execute_query_dict(statement, values)
-    return {row["message_id"]: (row["reply_to_id"], row["reply_count"]) for row in rows}
+    _, rows = await connection.execute_query(statement, values)
+    return {row["message_id"]: (row["reply_count"], _reply_to(row)) for row in rows}
 
 
-async def replied_to(kind: RoomKind, message_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """`replyTo` of replies to each of `message_ids`, by id."""
-    ids = list(set(message_ids))
-    if not ids:
-        return {}
-    rows = await kind.message_model.filter(id__in=ids).values_list(
-        "id", "author__username", "content", "deleted_at"
-    )
+def _reply_to(row: Any) -> dict[str, Any] | None:
+    """`replyTo` from a row of `_threads_of`: None when it answers nothing (or nothing left)."""
+    if row["reply_to_id"] is None or row["author_name"] is None:
+        return None
     return {
-        message_id: {
-            "id": message_id,
-            "authorName": author_name,
-            "snippet": None if deleted_at is not None else content[:SNIPPET_CHARS],
-        }
-        for message_id, author_name, content, deleted_at in rows
+        "id": row["reply_to_id"],
+        "authorName": row["author_name"],
+        "snippet": None if row["deleted_at"] is not None else row["snippet"],
     }
+
+
+async def replied_to(kind: RoomKind, message_id: int) -> dict[str, Any] | None:
+    """`replyTo` of a new reply to `message_id`."""
+    parent = await kind.message_model.filter(id=message_id).values(
+        "author__username", "content", "deleted_at"
+    )
+    if not parent:
+        return None
+    (row,) = parent
+    content = row["content"]
+    return _reply_to(
+        {
+            "reply_to_id": message_id,
+            "author_name": row["author__username"],
+            "snippet": None if content is None else content[:SNIPPET_CHARS],
+            "deleted_at": row["deleted_at"],
+        }
+    )
 
 
 async def thread_page(

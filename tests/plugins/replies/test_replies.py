@@ -356,6 +356,48 @@ async def test_a_reply_deleted_before_it_is_counted_is_never_counted(client, reg
     ]
 
 
+async def test_a_page_reads_its_threads_in_one_statement(client, register, monkeypatch):
+    """What each message answers, its author and its reply count: one statement per page."""
+    from tortoise.backends.asyncpg.client import AsyncpgDBClient
+
+    alice = await register("alice")
+    _, created = await client.post("/api/group", json={"title": "one"}, headers=alice.headers)
+    room = f"/api/group/{created.json['id']}"
+    parents = []
+    for content in ("first parent", "second parent"):
+        _, sent = await client.post(
+            f"{room}/message", json={"content": content}, headers=alice.headers
+        )
+        parents.append(sent.json)
+    for parent in parents:
+        _, sent = await client.post(
+            f"{room}/message",
+            json={"content": "answer", "replyTo": parent["id"]},
+            headers=alice.headers,
+        )
+        assert sent.status == 201, sent.text
+    statements: list[str] = []
+    for method in ("execute_query", "execute_query_dict"):
+        run = getattr(AsyncpgDBClient, method)
+
+        async def recording(self, query, values=None, run=run):
+            statements.append(query)
+            return await run(self, query, values)
+
+        monkeypatch.setattr(AsyncpgDBClient, method, recording)
+
+    _, page = await client.get(f"{room}/message", headers=alice.headers)
+    shown = [(m["replyTo"] or {}).get("snippet") for m in page.json["messages"]]
+    assert shown == ["second parent", "first parent", None, None]
+    assert [m["replyCount"] for m in page.json["messages"]] == [0, 0, 1, 1]
+    threads = [query for query in statements if "message_replies" in query]
+    assert len(threads) == 1
+    # The messages are read twice: the page, and the messages answered within that statement
+    # (the test client starts the app for each request, which reads the newest cursor).
+    reads = [query for query in statements if "group_messages" in query and "MAX(" not in query]
+    assert len(reads) == 2 and threads[0] in reads, reads
+
+
 async def test_replies_on_the_embedded_sqlite(tmp_path):
     settings = load_settings(DATABASE_URL=f"sqlite://{tmp_path}/chat.sqlite3", **TEST_SETTINGS)
     client = create_app(settings).asgi_client
@@ -378,5 +420,10 @@ async def test_replies_on_the_embedded_sqlite(tmp_path):
     _, page = await client.get(f"{room}/message", headers=headers)
     counts = {message["id"]: message["replyCount"] for message in page.json["messages"]}
     assert counts[parent.json["id"]] == 1
+    assert page.json["messages"][0]["replyTo"] == reply.json["replyTo"]
+    # Once the parent is deleted, the reply still points at it, without its text.
+    await client.delete(f"{room}/message/{parent.json['id']}", headers=headers)
+    _, page = await client.get(f"{room}/message", headers=headers)
+    assert page.json["messages"][0]["replyTo"] == {**reply.json["replyTo"], "snippet": None}
     _, replies = await client.get(f"{room}/message/{parent.json['id']}/replies", headers=headers)
     assert [message["content"] for message in replies.json["messages"]] == ["answer"]
