@@ -7,7 +7,10 @@ server) until a send is acknowledged; it keeps the last `cursor` it saw and reco
 its rooms through REST. Every message create it is delivered, live or replayed, is counted, so
 duplicates show. Every device also marks its rooms read up to the newest message it has seen,
 by command and by REST in turn, trying again until a mark is acknowledged, and keeps its
-unread badges by the documented rule (`badges.py`).
+unread badges by the documented rule (`badges.py`). A user's first device also toggles a
+reaction to the newest message it has seen now and then, by command and by REST in turn, trying
+again until the toggle is acknowledged; every device keeps what it is shown of reactions
+(`reactions.py`).
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import websockets
 
 from tests.drills.badges import Badges
+from tests.drills.reactions import EMOJI, ShownReactions
 from tests.drills.rooms import Room
 from tests.live import LiveServer
 
@@ -39,6 +44,7 @@ MESSAGE_EVENTS = {
     for kind in ("group", "conversation")
     for change in ("create", "edit", "delete")
 }
+REACTION_EVENTS = {f"{kind}.message.reaction" for kind in ("group", "conversation")}
 
 
 @dataclass
@@ -48,6 +54,7 @@ class Observations:
     phase: str = "setup"
     rest: Counter = field(default_factory=Counter)  # (phase, status, problem code)
     marks: Counter = field(default_factory=Counter)  # REST marks: (phase, status, problem code)
+    reactions: Counter = field(default_factory=Counter)  # REST toggles: (phase, status, code)
     ws_errors: Counter = field(default_factory=Counter)  # (phase, status, problem code)
     closes: Counter = field(default_factory=Counter)  # (phase, close code)
     health: Counter = field(default_factory=Counter)  # (phase, status)
@@ -109,6 +116,13 @@ class Chatter:
         self.marks_acknowledged = 0
         self.marks_unanswered = 0  # no answer or a 5xx: tried again
         self.marks_refused: list[dict[str, Any]] = []
+        self.frames = 0  # every frame received: the service is quiet when this stops moving
+        self.shown = ShownReactions()
+        self.reactions_at_quiet: dict = {}
+        self.mine: set[tuple[Room, int, str]] = set()  # own reactions, as acknowledged
+        self.toggles_acknowledged = 0
+        self.toggles_unanswered = 0  # no answer or a 5xx: tried again
+        self.toggles_refused: list[dict[str, Any]] = []
         # Users start at different points of the four-send cycle of `talk`, so REST sends and
         # conversation sends are spread over time rather than all in one round.
         self._sends = itertools.count(first_server)
@@ -186,12 +200,17 @@ class Chatter:
             await ws.close()
 
     def _on_frame(self, frame: dict[str, Any]) -> None:
+        self.frames += 1
         kind = frame["type"]
-        if kind in MESSAGE_EVENTS:
+        if kind in REACTION_EVENTS:
+            self.cursor = frame["cursor"]
+            self.shown.on_reaction(kind.split(".")[0], frame["data"])
+        elif kind in MESSAGE_EVENTS:
             if frame.get("cursor") is not None:
                 self.cursor = frame["cursor"]  # "keep the last one you saw"
+            room_kind, message = kind.split(".")[0], frame["data"]
+            self.shown.on_message(room_kind, message)
             if kind.endswith(".create"):
-                room_kind, message = kind.split(".")[0], frame["data"]
                 room = Room.of(room_kind, message)
                 self.deliveries[room_kind, message["id"]] += 1
                 self.newest_seen[room] = max(self.newest_seen.get(room, 0), message["id"])
@@ -211,6 +230,7 @@ class Chatter:
 
     async def _reload(self) -> None:
         """What a client does after `resync`: read its rooms' whole history through REST."""
+        began = self.shown.reloading()
         for room in self.rooms:
             before = None
             while True:
@@ -229,6 +249,7 @@ class Chatter:
                     continue
                 page = response.json()
                 self.reloaded.update((room.kind, m["id"]) for m in page["messages"])
+                self.shown.on_page(room.kind, page["messages"], began)
                 before = page["nextCursor"]
                 if before is None:
                     break
@@ -278,8 +299,14 @@ class Chatter:
 
     async def _post(self, path: str, body: dict[str, Any], answers: Counter) -> dict | None:
         """The answer's body, counting it in `answers` by phase; None as `_command`."""
+        return await self._request("POST", path, answers, body)
+
+    async def _request(
+        self, method: str, path: str, answers: Counter, body: dict[str, Any] | None = None
+    ) -> dict | None:
         try:
-            response = await self.http.post(
+            response = await self.http.request(
+                method,
                 f"{self._next_server().http}{path}",
                 json=body,
                 headers=self.account["headers"],
@@ -312,6 +339,54 @@ class Chatter:
             except Rejected as refused:
                 self.rejected.append(refused.args[0])
             await asyncio.sleep(max(0.0, every - (time.monotonic() - started)))
+
+    # -- reacting -----------------------------------------------------------------------------
+
+    async def react(self, stop: asyncio.Event, every: float) -> None:
+        """Every `every` seconds until `stop`, add one of `EMOJI` to the newest message seen in
+        one of the rooms, or take back one of this user's reactions, finishing the toggle
+        under way."""
+        await asyncio.sleep(every * random.random())
+        turns = itertools.count(self.device)
+        while not stop.is_set():
+            over_rest = next(turns) % 2 == 1
+            room = random.choice(self.rooms)
+            newest = self.newest_seen.get(room)
+            if self.mine and random.random() < 0.4:
+                await self._toggle(*random.choice(sorted(self.mine, key=str)), over_rest)
+            elif newest is not None:
+                await self._toggle(room, newest, random.choice(EMOJI), over_rest)
+            await asyncio.sleep(every)
+
+    async def _toggle(self, room: Room, message_id: int, emoji: str, over_rest: bool) -> None:
+        """Add the reaction if this user has not, else take it back; again until answered."""
+        mine = (room, message_id, emoji)
+        adding = mine not in self.mine
+        while True:
+            try:
+                if over_rest:
+                    path = f"/api/{room.kind}/{room.id}/message/{message_id}/reactions/"
+                    method = "PUT" if adding else "DELETE"
+                    answer = await self._request(
+                        method, path + quote(emoji, safe=""), self.seen.reactions
+                    )
+                else:
+                    data = {f"{room.kind}Id": room.id, "messageId": message_id, "emoji": emoji}
+                    command = "reaction.add" if adding else "reaction.remove"
+                    answer = await self._command(command, data)
+            except Rejected as refused:
+                self.toggles_refused.append(refused.args[0])
+                return
+            if answer is not None:
+                break
+            self.toggles_unanswered += 1
+            await asyncio.sleep(RETRY_SECONDS)
+        self.toggles_acknowledged += 1
+        # The answer is the message's reactions with `me`: whether this user's is among them.
+        if any(r["emoji"] == emoji and r["me"] for r in answer["reactions"]):
+            self.mine.add(mine)
+        else:
+            self.mine.discard(mine)
 
     # -- marking read ---------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from tests.drills.chatters import Chatter, Observations
+from tests.drills.reactions import Counts, MessageKey, reactions_off
 from tests.drills.rooms import Room
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ class Report:
     seen: Observations
     truth: ReadStates  # from the database and the acknowledged marks
     served: ReadStates  # from `GET /api/read-state`
+    reactions: dict[MessageKey, Counts]  # from the database
 
     def _acknowledged(self) -> dict[str, tuple[str, int]]:
         return {k: v for chatter in self.chatters for k, v in chatter.acknowledged.items()}
@@ -120,6 +122,24 @@ class Report:
             ),
         }
 
+    def _reactions_off(self, chatter: Chatter, shown: dict) -> list[str]:
+        return reactions_off(shown, self.reactions, self._expected(chatter))
+
+    def reaction_totals(self) -> dict[str, int]:
+        """Reaction figures; every one after the first three is a failure."""
+        return {
+            "reaction toggles acknowledged": sum(c.toggles_acknowledged for c in self.chatters),
+            "reaction toggles unanswered": sum(c.toggles_unanswered for c in self.chatters),
+            "messages with reactions": len(self.reactions),
+            "reaction toggles refused (4xx)": sum(len(c.toggles_refused) for c in self.chatters),
+            "reactions shown != database, at quiet": sum(
+                len(self._reactions_off(c, c.reactions_at_quiet)) for c in self.chatters
+            ),
+            "reactions shown != database, resumed": sum(
+                len(self._reactions_off(c, c.shown.snapshot())) for c in self.chatters
+            ),
+        }
+
     def _expected(self, chatter: Chatter) -> set[tuple[str, int]]:
         return set().union(*(self.stored.ids[room] for room in chatter.rooms))
 
@@ -127,6 +147,9 @@ class Report:
         failures = [f"{name}: {count}" for name, count in list(self.totals().items())[2:] if count]
         failures += [
             f"{name}: {count}" for name, count in list(self.read_totals().items())[4:] if count
+        ]
+        failures += [
+            f"{name}: {count}" for name, count in list(self.reaction_totals().items())[3:] if count
         ]
         failures += [
             f"{user} in {room.kind}: server (count, position)"
@@ -141,24 +164,31 @@ class Report:
                     f" {len(missed)} missed {missed[:5]},"
                     f" {len(duplicated)} duplicated {duplicated[:5]}"
                 )
-            for when, badges in (
-                ("at quiet", chatter.badges_at_quiet),
-                ("after resume", chatter.badges.counts()),
+            for when, badges, shown in (
+                ("at quiet", chatter.badges_at_quiet, chatter.reactions_at_quiet),
+                ("after resume", chatter.badges.counts(), chatter.shown.snapshot()),
             ):
+                device = f"{chatter.account['username']} device {chatter.device}"
                 off = self._badges_off(chatter, badges)
                 if off:
-                    failures.append(
-                        f"{chatter.account['username']} device {chatter.device} badges {when}"
-                        f" (count, position): {'; '.join(off)}"
-                    )
-        errors = [*self.seen.rest, *self.seen.marks, *self.seen.ws_errors, *self.seen.health]
+                    failures.append(f"{device} badges {when} (count, position): {'; '.join(off)}")
+                off = self._reactions_off(chatter, shown)
+                if off:
+                    failures.append(f"{device} reactions {when}: {'; '.join(off[:5])}")
+        errors = [
+            *self.seen.rest,
+            *self.seen.marks,
+            *self.seen.reactions,
+            *self.seen.ws_errors,
+            *self.seen.health,
+        ]
         if any(500 in key for key in errors):
             failures.append("the service answered 500")
         return failures
 
     def table(self) -> str:
         lines = [f"== fault drill: {self.name}"]
-        totals = {**self.totals(), **self.read_totals()}
+        totals = {**self.totals(), **self.read_totals(), **self.reaction_totals()}
         lines += [f"  {name:<36}{count:>8}" for name, count in totals.items()]
         lines.append(
             f"  {'client':<24}{'rooms':>6}{'expected':>10}{'missed':>8}"
@@ -177,6 +207,7 @@ class Report:
             ("/api/health/ready", self.seen.health),
             ("REST sends", self.seen.rest),
             ("REST marks", self.seen.marks),
+            ("REST reaction toggles", self.seen.reactions),
             ("WebSocket error frames", self.seen.ws_errors),
             ("WebSocket closes", self.seen.closes),
         ):

@@ -5,7 +5,8 @@ drills' own. Sixteen users in one group, two of them also in a 1:1 conversation,
 either server and send about 48 messages/s between them, over WebSocket and REST, resending
 each `clientId` until it is acknowledged and resuming from their last cursor whenever a socket
 closes (see `chatters.py`). Four of them have a second device, which only reads; every device
-marks its rooms read about once a second. A few seconds into the load one fault strikes; a few
+marks its rooms read about once a second, and each user's first device toggles a reaction about
+once a second. A few seconds into the load one fault strikes; a few
 seconds after it the clients stop sending and marking, the service falls quiet, every client
 resumes one last time from its last cursor, and the database is compared with what was
 acknowledged and delivered.
@@ -15,7 +16,9 @@ user's rooms delivered to each of that user's devices exactly once (live, replay
 after a `resync`, which is allowed and counted); every user's read state as the database and
 the acknowledged marks make it (`read_truth.py`), and every device's badges, kept by the
 documented rule across all its reconnects, equal to it once the service is quiet and again
-after the final resume; never a 500. The figures print whether or not the drill passes.
+after the final resume; every device's reactions, kept by the same rule as its messages (the
+newest frame about a message wins), equal to the database's, at quiet and after the final
+resume; never a 500. The figures print whether or not the drill passes.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import pytest
 
 from tests.database import migrated_database
 from tests.drills.chatters import Chatter, Observations, watch_health
+from tests.drills.reactions import read_reactions
 from tests.drills.read_truth import read_served, read_truth
 from tests.drills.rooms import Room
 from tests.drills.tally import Report, read_stored
@@ -43,6 +47,7 @@ from tests.settings import TEST_SETTINGS
 USERS = 16
 SEND_EVERY = 1 / 3  # seconds between one user's sends: about 48 messages/s in all
 MARK_EVERY = 1.0  # seconds between one device's rounds of marks
+REACT_EVERY = 1.0  # seconds between one user's reaction toggles
 SECOND_DEVICES = 4  # the first users (the conversation's two among them) have two devices
 LOAD_SECONDS = 4  # of sending before the fault, and again after it
 OUTAGE_SECONDS = 10
@@ -150,6 +155,11 @@ async def run_drill(name: str, cluster: Cluster, fault: Fault) -> Report:
             if chatter.device == 0
         ]
         talking += [asyncio.create_task(c.mark_reads(stop, MARK_EVERY)) for c in chatters]
+        talking += [
+            asyncio.create_task(chatter.react(stop, REACT_EVERY))
+            for chatter in chatters
+            if chatter.device == 0
+        ]
 
         seen.phase = "before"
         await asyncio.sleep(LOAD_SECONDS)
@@ -169,6 +179,7 @@ async def run_drill(name: str, cluster: Cluster, fault: Fault) -> Report:
         await _until_quiet(chatters)
         for chatter in chatters:
             chatter.badges_at_quiet = chatter.badges.counts()
+            chatter.reactions_at_quiet = chatter.shown.snapshot()
 
         seen.phase = "resume"
         await asyncio.wait_for(
@@ -178,7 +189,9 @@ async def run_drill(name: str, cluster: Cluster, fault: Fault) -> Report:
         served = await read_served(http, cluster.servers, chatters)
     stored = await read_stored(cluster.database_url, rooms)
     truth = await read_truth(cluster.database_url, chatters)
-    return Report(name, stored, chatters, seen, truth, served)
+    kinds = {message_id: kind for ids in stored.ids.values() for kind, message_id in ids}
+    reactions = await read_reactions(cluster.database_url, kinds)
+    return Report(name, stored, chatters, seen, truth, served, reactions)
 
 
 async def _chatters(
@@ -215,11 +228,11 @@ async def _chatters(
 
 
 async def _until_quiet(chatters: list[Chatter]) -> None:
-    """Until no client has been delivered anything for QUIET_SECONDS (or a minute passed)."""
+    """Until no client has received any frame for QUIET_SECONDS (or a minute passed)."""
     deadline = time.monotonic() + 60
     last, still_since = -1, time.monotonic()
     while time.monotonic() < deadline:
-        total = sum(sum(chatter.deliveries.values()) for chatter in chatters)
+        total = sum(chatter.frames for chatter in chatters)
         if total != last:
             last, still_since = total, time.monotonic()
         elif time.monotonic() - still_since >= QUIET_SECONDS:
