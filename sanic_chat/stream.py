@@ -161,10 +161,14 @@ class CursorStream:
             self._note_behind(self.position + 1)
             return
         # Events may have been delivered while the database answered: skip what they covered.
+        # Every message created after `delivered` is new to this worker's clients, whatever
+        # this batch delivers before it: a message created in the gap and changed since (a
+        # reaction) is read at its later cursor, after messages created after it.
+        delivered = self.position
         for change in changes:
             if change.cursor > self.position:
                 # A create if this worker has not delivered the message yet, else an edit.
-                outgoing = change.outgoing(seen_up_to=self.position)
+                outgoing = change.outgoing(seen_up_to=delivered)
                 self.position = change.cursor
                 self._deliver(outgoing)
         self.position = max(self.position, reached)

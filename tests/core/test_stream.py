@@ -123,6 +123,19 @@ async def test_a_message_delivered_while_the_database_answered_comes_back_as_an_
     await stream.stop()
 
 
+async def test_a_message_created_in_a_gap_and_changed_since_still_comes_as_a_create():
+    """Read back, a message created in the gap but changed after later ones were created
+    comes after them: it is still new to this worker's clients, so a create, not an edit."""
+    committed = Committed()
+    stream, delivered = await started(committed)
+    committed.commit(1, content="created, its event lost with the broker")
+    committed.commit(2)
+    committed.commit(3, message_id=1, content="reacted to")  # message 1 changed at cursor 3
+    await stream._fill()
+    assert delivered == [("create", 2), ("create", 3)]
+    await stream.stop()
+
+
 async def test_a_change_no_event_announced_is_found_by_looking_at_the_newest_cursor():
     committed = Committed()
     stream, delivered = await started(committed, poll_every=GAP_WAIT)
