@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from sanic import Request, Sanic
+from sanic.http import Http
 from sanic_ext import openapi
 
 from . import metrics
@@ -115,6 +116,14 @@ def install_gateway(app: Sanic, commands: dict[str, CommandHandler]) -> None:
         )
         await app.ctx.stream.stop()
         await app.ctx.broker.stop()
+
+    @app.on_response
+    async def close_while_draining(request: Request, response: Any) -> None:
+        # Sanic closes only idle keep-alive connections when it stops: a client sending one
+        # request after another would hold a stopping worker open until its main process
+        # gives up waiting and kills it. Answered, such a client goes elsewhere.
+        if app.ctx.hub.draining and isinstance(request.stream, Http):
+            request.stream.keep_alive = False
 
     @app.after_server_stop
     async def ready_to_serve_again(app: Sanic) -> None:

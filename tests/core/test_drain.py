@@ -65,3 +65,48 @@ async def test_sigterm_answers_what_it_read_then_closes_with_1001(server_env, db
     )
     assert [row["content"] for row in stored][: len(acked)] == [f"drain {n}" for n in acked]
     assert "Traceback" not in server.log()
+
+
+async def test_a_client_sending_request_after_request_does_not_hold_a_stopping_worker(
+    server_env, tmp_path
+):
+    """Sanic's stop closes only idle keep-alive connections and serves the busy ones as long
+    as they keep sending; its main process stops waiting for a worker after 10 s and kills it
+    mid-drain. While a worker drains, each answer closes its connection instead."""
+    env = {**server_env, "SHUTDOWN_TIMEOUT": "30"}
+    with live_server(env, cwd=tmp_path) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        request = b"GET /api/health HTTP/1.1\r\nhost: chat\r\n\r\n"
+        writer.write(request)
+        assert (await _answer(reader))["connection"] == "keep-alive"
+        # A request under way (its head half sent) when the signal lands: not idle, so Sanic
+        # keeps the connection while the worker stops.
+        writer.write(request[:20])
+        await writer.drain()
+        signalled = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        for _ in range(300):  # until the worker starts stopping, as its log says
+            if "Stopping worker" in server.log():
+                break
+            await asyncio.sleep(0.05)
+        writer.write(request[20:])
+        # Then one request after another, as long as the answers keep the connection open.
+        answers = [await _answer(reader)]
+        while answers[-1]["connection"] == "keep-alive":
+            writer.write(request)
+            answers.append(await _answer(reader))
+        assert await reader.read() == b""  # closed after the answer that said so
+        writer.close()
+        await asyncio.to_thread(server.process.wait, 30)
+        stopped_in = time.monotonic() - signalled
+        assert len(answers) < 50 and stopped_in < 8, (len(answers), stopped_in)
+
+
+async def _answer(reader: asyncio.StreamReader) -> dict[str, str]:
+    """One HTTP/1.1 response's headers (lower-cased names), its body read past."""
+    head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 15)).decode()
+    lines = head.split("\r\n")[1:]
+    headers = dict(line.split(": ", 1) for line in lines if line)
+    headers = {name.lower(): value for name, value in headers.items()}
+    await reader.readexactly(int(headers.get("content-length", 0)))
+    return headers
