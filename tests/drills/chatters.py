@@ -298,12 +298,12 @@ class Chatter:
         raise Rejected(problem)
 
     async def _post(self, path: str, body: dict[str, Any], answers: Counter) -> dict | None:
-        """The answer's body, counting it in `answers` by phase; None as `_command`."""
         return await self._request("POST", path, answers, body)
 
     async def _request(
         self, method: str, path: str, answers: Counter, body: dict[str, Any] | None = None
     ) -> dict | None:
+        """The answer's body, counting it in `answers` by phase; None as `_command`."""
         try:
             response = await self.http.request(
                 method,

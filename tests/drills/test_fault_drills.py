@@ -6,10 +6,10 @@ either server and send about 48 messages/s between them, over WebSocket and REST
 each `clientId` until it is acknowledged and resuming from their last cursor whenever a socket
 closes (see `chatters.py`). Four of them have a second device, which only reads; every device
 marks its rooms read about once a second, and each user's first device toggles a reaction about
-once a second. A few seconds into the load one fault strikes; a few
-seconds after it the clients stop sending and marking, the service falls quiet, every client
-resumes one last time from its last cursor, and the database is compared with what was
-acknowledged and delivered.
+once a second. A few seconds into the load one fault strikes; a few seconds after it the
+clients stop sending, marking and reacting, the service falls quiet, every client resumes one
+last time from its last cursor, and the database is compared with what was acknowledged and
+delivered.
 
 What must hold: every acknowledged send stored exactly once, and every stored message of a
 user's rooms delivered to each of that user's devices exactly once (live, replayed, or reloaded
