@@ -52,7 +52,10 @@ class LiveServer:
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                # Sanic 25.12's main process can hang when the signal lands while it waits
+                # for its workers' first ack. Its whole process group goes, not the main
+                # process alone: its workers and its state manager would outlive it.
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
 
 
