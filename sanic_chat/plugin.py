@@ -14,8 +14,8 @@ itself exports is a subset of this module, kept for the plugins written against 
 - Errors (one problem document each): `ChatError` and its kinds.
 - Storage: `transaction`; `dialect_of(connection)`, the `Dialect` that says how this database
   writes what portable SQL cannot (placeholders, byte order, UUID values); the abstract
-  `Message` model, `MessageDraft`, `MessageContent`, `message_out`, and `LAST_ID`, the largest
-  id a message can have.
+  `Message` model, `MessageDraft`, `MessageContent`, `message_out`, `author_model` (the user
+  model a kind's messages point to), and `LAST_ID`, the largest id a message can have.
 - Rooms: `RoomKind`, `Members`, `MessageRule`, `author_only`; `newest_activity_first` orders a
   room list.
 - Events: `Event`; `user_gone` for a token whose user was deleted.
@@ -44,7 +44,15 @@ from .events import Event
 from .hookspecs import hookimpl
 from .hub import Outgoing
 from .jsoncodec import loads
-from .messages import LAST_ID, HistoryQuery, Message, MessageContent, MessageDraft, message_out
+from .messages import (
+    LAST_ID,
+    HistoryQuery,
+    Message,
+    MessageContent,
+    MessageDraft,
+    author_model,
+    message_out,
+)
 from .openapi import ERROR_DESCRIPTIONS, path_parameter, responds
 from .plugins import PluginError
 from .rooms import Members, MessageRule, RoomKind, author_only, newest_activity_first
@@ -93,6 +101,7 @@ __all__ = [
     "ValidationFailed",
     "at_most",
     "authenticated",
+    "author_model",
     "author_only",
     "dialect_of",
     "first_answer",

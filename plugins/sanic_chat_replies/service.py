@@ -17,7 +17,7 @@ from sanic import Sanic
 from tortoise.expressions import F
 
 from sanic_chat import Conflict, MessageDraft, NotFound, ValidationFailed, transaction
-from sanic_chat.plugin import Event, HistoryQuery, Message, RoomKind, dialect_of
+from sanic_chat.plugin import Event, HistoryQuery, Message, RoomKind, author_model, dialect_of
 
 from .models import MessageReplies
 from .schemas import SNIPPET_CHARS
@@ -163,7 +163,7 @@ async def _threads_of(
     connection = MessageReplies._meta.db
     among, values = dialect_of(connection).any_of(1, message_ids, "bigint")
     messages = kind.message_model._meta
-    users = messages.fields_map["author"].related_model._meta.db_table
+    users = author_model(kind.message_model)._meta.db_table
     statement = (
         "SELECT t.message_id, t.reply_count, t.reply_to_id, p.deleted_at,"
         f" substr(p.content, 1, {SNIPPET_CHARS}) AS snippet,"
@@ -173,17 +173,25 @@ async def _threads_of(
         f" WHERE t.message_id {among}"
     )
     _, rows = await connection.execute_query(statement, values)
-    return {row["message_id"]: (row["reply_count"], _reply_to(row)) for row in rows}
+    return {
+        row["message_id"]: (
+            row["reply_count"],
+            _reply_to(row["reply_to_id"], row["author_name"], row["snippet"], row["deleted_at"]),
+        )
+        for row in rows
+    }
 
 
-def _reply_to(row: Any) -> dict[str, Any] | None:
-    """`replyTo` from a row of `_threads_of`: None when it answers nothing (or nothing left)."""
-    if row["reply_to_id"] is None or row["author_name"] is None:
+def _reply_to(
+    parent_id: int | None, author_name: str | None, snippet: str | None, deleted_at: Any
+) -> dict[str, Any] | None:
+    """`replyTo`: None when the message answers none, or its parent is gone with its room."""
+    if parent_id is None or author_name is None:
         return None
     return {
-        "id": row["reply_to_id"],
-        "authorName": row["author_name"],
-        "snippet": None if row["deleted_at"] is not None else row["snippet"],
+        "id": parent_id,
+        "authorName": author_name,
+        "snippet": None if deleted_at is not None else snippet,
     }
 
 
@@ -195,15 +203,8 @@ async def replied_to(kind: RoomKind, message_id: int) -> dict[str, Any] | None:
     if not parent:
         return None
     (row,) = parent
-    content = row["content"]
-    return _reply_to(
-        {
-            "reply_to_id": message_id,
-            "author_name": row["author__username"],
-            "snippet": None if content is None else content[:SNIPPET_CHARS],
-            "deleted_at": row["deleted_at"],
-        }
-    )
+    snippet = None if row["content"] is None else row["content"][:SNIPPET_CHARS]
+    return _reply_to(message_id, row["author__username"], snippet, row["deleted_at"])
 
 
 async def thread_page(

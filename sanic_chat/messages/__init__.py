@@ -15,6 +15,7 @@ kind keeps what differs: who is a member and who may do what.
 - `store`: `MessageStore`, the changes (sends, edits, deletes) with their hooks and events.
 """
 
+from .caches import author_model
 from .model import Message, MessageDraft
 from .ordering import LAST_ID, ORDER_LOCK, SEQUENCE, next_position, prepare_positions
 from .payloads import (
@@ -43,6 +44,7 @@ __all__ = [
     "MessageOut",
     "MessageStore",
     "SendMessage",
+    "author_model",
     "message_out",
     "next_position",
     "prepare_positions",
