@@ -202,19 +202,19 @@ class Chatter:
     def _on_frame(self, frame: dict[str, Any]) -> None:
         self.frames += 1
         kind = frame["type"]
-        if kind in REACTION_EVENTS:
-            self.cursor = frame["cursor"]
-            self.shown.on_reaction(kind.split(".")[0], frame["data"])
-        elif kind in MESSAGE_EVENTS:
+        if kind in MESSAGE_EVENTS or kind in REACTION_EVENTS:
             if frame.get("cursor") is not None:
                 self.cursor = frame["cursor"]  # "keep the last one you saw"
-            room_kind, message = kind.split(".")[0], frame["data"]
-            self.shown.on_message(room_kind, message)
+            room_kind, data = kind.split(".")[0], frame["data"]
+            if kind in REACTION_EVENTS:
+                self.shown.on_reaction(room_kind, data)
+            else:
+                self.shown.on_message(room_kind, data)
             if kind.endswith(".create"):
-                room = Room.of(room_kind, message)
-                self.deliveries[room_kind, message["id"]] += 1
-                self.newest_seen[room] = max(self.newest_seen.get(room, 0), message["id"])
-                self.badges.on_create(room, frame.get("cursor"), message)
+                room = Room.of(room_kind, data)
+                self.deliveries[room_kind, data["id"]] += 1
+                self.newest_seen[room] = max(self.newest_seen.get(room, 0), data["id"])
+                self.badges.on_create(room, frame.get("cursor"), data)
         elif kind.endswith(".read.update"):
             self.read_updates += 1
             self.badges.on_read_update(Room.of(kind.split(".")[0], frame["data"]), frame["data"])
