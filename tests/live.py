@@ -105,6 +105,9 @@ def unexpected_tracebacks(log: str) -> list[str]:
     ]
 
 
+ACK_SEEN_SECONDS = 0.3
+
+
 def _wait_healthy(server: LiveServer, workers: int) -> None:
     """Until every worker has said it is ready and the health route answers."""
     deadline = time.monotonic() + STARTUP_SECONDS
@@ -116,6 +119,9 @@ def _wait_healthy(server: LiveServer, workers: int) -> None:
             continue
         try:
             if httpx.get(f"{server.http}/api/health/ready", timeout=1).status_code == 200:
+                # Sanic 25.12's main process looks for its workers' ack every 0.1 s, and a
+                # stop signal that lands before it has seen it hangs it: let it look.
+                time.sleep(ACK_SEEN_SECONDS)
                 return
         except httpx.HTTPError:
             pass
