@@ -181,9 +181,11 @@ async def _load(database_url: str, group_id: str, other_id: str, options) -> tup
         )
         started = time.perf_counter()
         await connection.execute(
-            "INSERT INTO group_messages (id, seq, group_id, author_id, content, created_at) "
+            # Sent with no send field (`sent_fields` {}), as the server stores such a message.
+            "INSERT INTO group_messages"
+            " (id, seq, group_id, author_id, content, created_at, sent_fields) "
             "SELECT n, n, CASE WHEN n % 10 = 0 THEN $3::uuid ELSE $1::uuid END, "
-            "authors.ids[1 + n % array_length(authors.ids, 1)], 'bulk message ' || n, now() "
+            "authors.ids[1 + n % array_length(authors.ids, 1)], 'bulk message ' || n, now(), '{}' "
             "FROM (SELECT array_agg(id) AS ids FROM users) AS authors, ("
             "  SELECT nextval('chat_message_seq') AS n FROM generate_series(1, $2)) AS ids",
             uuid.UUID(group_id),

@@ -218,7 +218,8 @@ async def _raw_asyncpg(database_url, senders, group_ids, duration, batched: bool
         while time.perf_counter() < stop_at:
             n += 1
             started = time.perf_counter()
-            draft = (group, author, f"message {n}", uuid.uuid4(), datetime.now(timezone.utc))
+            # Sent with no send field, as the server stores such a message.
+            draft = (group, author, f"message {n}", uuid.uuid4(), datetime.now(timezone.utc), "{}")
             if batched:
                 stored, members = await batcher.submit(draft)
             else:

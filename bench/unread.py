@@ -154,8 +154,10 @@ async def _load(database_url: str, reader: str, others: list[str], options) -> t
         async with connection.transaction():
             await connection.execute("SET LOCAL session_replication_role = replica")
             await connection.execute(
-                "INSERT INTO group_messages (id, seq, group_id, author_id, content, created_at)"
-                " SELECT n, n, r.rooms[1 + n % array_length(r.rooms, 1)], $2, 'bulk ' || n, now()"
+                "INSERT INTO group_messages"
+                " (id, seq, group_id, author_id, content, created_at, sent_fields)"
+                " SELECT n, n, r.rooms[1 + n % array_length(r.rooms, 1)], $2, 'bulk ' || n, now(),"
+                " '{}'"
                 " FROM (SELECT $1::uuid[] AS rooms) AS r,"
                 " (SELECT nextval('chat_message_seq') AS n FROM generate_series(1, $3)) AS ids",
                 rooms,
@@ -245,7 +247,7 @@ async def _time_batches(database_url: str, room: str, members: list[str], rounds
             await _counters(database_url, enabled=counted)
             for n in range(STATEMENTS):
                 drafts = [
-                    (uuid.UUID(room), author, f"batch {n}", None, datetime.now(timezone.utc))
+                    (uuid.UUID(room), author, f"batch {n}", None, datetime.now(timezone.utc), "{}")
                     for author in authors
                 ]
                 columns = [list(column) for column in zip(*drafts, strict=True)]

@@ -8,6 +8,7 @@ so the embedded SQLite default builds its schema from the models instead.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -18,6 +19,9 @@ from tortoise.contrib.sanic import register_tortoise
 
 from .config import Settings
 from .plugins import PluginSchema, collect_schemas
+from .storage.sqlite import add_missing_columns
+
+log = logging.getLogger("sanic_chat")
 
 
 def tortoise_connection(database_url: str, pool_max: int) -> str | dict[str, Any]:
@@ -81,7 +85,8 @@ def tortoise_config(settings: Settings, schemas: list[PluginSchema]) -> dict[str
 
 
 def install_orm(app: Sanic, settings: Settings, schemas: list[PluginSchema]) -> None:
-    """Open the database in each worker; on SQLite, create any missing tables first.
+    """Open the database in each worker; on SQLite, create any missing tables and add the
+    columns a newer version's models have to an older file's tables first.
 
     Tortoise's own `generate_schemas=True` opens a connection in the main process and never
     closes it; aiosqlite's thread then keeps the process alive after shutdown.
@@ -93,8 +98,19 @@ def install_orm(app: Sanic, settings: Settings, schemas: list[PluginSchema]) -> 
         async def create_missing_tables(app: Sanic) -> None:
             from .messages import prepare_positions
 
-            await Tortoise.generate_schemas(safe=True)
-            await prepare_positions(Tortoise.get_connection("default"))
+            connection = Tortoise.get_connection("default")
+            try:
+                await Tortoise.generate_schemas(safe=True)
+                models = [model for app in Tortoise.apps.values() for model in app.values()]
+                added = await add_missing_columns(connection, models)
+                if added:
+                    log.info("columns added to the SQLite file: %s", ", ".join(added))
+                await prepare_positions(connection)
+            except BaseException:
+                # The server will not start, so it will not stop either: an open aiosqlite
+                # connection's thread would keep the process alive.
+                await Tortoise.close_connections()
+                raise
 
 
 def config_for(settings: Settings) -> dict[str, Any]:

@@ -209,6 +209,7 @@ def chat_fill_message_views(
     views: list[dict[str, Any]],
     draft: MessageDraft | None,
     changed_ids: frozenset[int],
+    sent_fields: dict[int, dict[str, Any] | None],
 ) -> None:
     """Set this plugin's view fields (`chat_register_view_fields`) in a batch of views.
 
@@ -226,7 +227,12 @@ def chat_fill_message_views(
     edit, a delete, `MessageStore.amend`, `MessageStore.republish`); any other view's message
     is exactly as it was sent. A plugin whose fields of a message only ever change with the
     message, as reactions' do (`amend`), reads nothing for the others: most pages of history
-    have no changed message at all. Implementations are awaited one after the other. An
+    have no changed message at all. `sent_fields` holds, by the id of each view's message, the
+    send fields (`chat_register_send_fields`) it was sent with, those not at their default, by
+    snake_case name and as JSON stores them (`{}` for a message sent with none, `{"reply_to":
+    41}` for a reply); None for a message stored before they were kept (a database upgraded
+    from an older version). A plugin that knows from them that a message has nothing of its
+    own (not a reply) reads nothing for it. Implementations are awaited one after the other. An
     error fails a read; after a change (a send, an edit, a delete) it is logged and the views
     keep the defaults. Query once per call, never per view. May be async.
     """

@@ -19,6 +19,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from sanic_chat.app import create_app
 from sanic_chat.config import Settings, load_settings
@@ -76,6 +77,16 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
     yield pool
     await pool.close()
+
+
+@pytest.fixture(autouse=True)
+def forget_orm_statements() -> Iterator[None]:
+    """Tortoise keeps each model's insert and delete statements process-wide, by connection
+    name: an app on the embedded SQLite would leave its `?` statements to the next app on
+    PostgreSQL. Every app here is the "default" connection, so they are forgotten after each
+    test."""
+    yield
+    EXECUTOR_CACHE.clear()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from pydantic.fields import FieldInfo
 
 from ..awaitables import await_all
 from ..config import ConfigError
-from .model import MessageDraft
+from .model import MessageDraft, SentFields
 
 if TYPE_CHECKING:
     from sanic import Sanic
@@ -120,12 +120,14 @@ class ViewFiller:
         viewer_id: UUID | None,
         draft: MessageDraft | None = None,
         changed_ids: frozenset[int] | None = None,
+        sent_fields: dict[int, SentFields] | None = None,
     ) -> list[dict[str, Any]]:
         """Let plugins set their fields in `views` (in place); returns `views`.
 
         `changed_ids`: which of the views' messages changed since they were stored
         (`model.changed_ids`), when the caller read their cursors; None counts them all as
-        changed. A message just stored from `draft` has not.
+        changed. A message just stored from `draft` has not. `sent_fields`: each message's
+        stored send fields, when the caller read them; None knows none of them.
         """
         hook = self._app.ctx.plugins.hook.chat_fill_message_views
         if views and hook.get_hookimpls():
@@ -133,6 +135,8 @@ class ViewFiller:
                 changed_ids = frozenset()
             elif changed_ids is None:
                 changed_ids = frozenset(view["id"] for view in views)
+            if sent_fields is None:
+                sent_fields = dict.fromkeys((view["id"] for view in views), None)
             await await_all(
                 hook(
                     app=self._app,
@@ -141,17 +145,21 @@ class ViewFiller:
                     views=views,
                     draft=draft,
                     changed_ids=changed_ids,
+                    sent_fields=sent_fields,
                 )
             )
         return views
 
     async def fill_after_change(
-        self, views: list[dict[str, Any]], draft: MessageDraft | None = None
+        self,
+        views: list[dict[str, Any]],
+        draft: MessageDraft | None = None,
+        sent_fields: dict[int, SentFields] | None = None,
     ) -> list[dict[str, Any]]:
         """`fill` for the views of a change already committed, sent to every member at once:
         a failing plugin is logged, and the views keep their defaults, as the change stands."""
         try:
-            return await self.fill(views, None, draft)
+            return await self.fill(views, None, draft, sent_fields=sent_fields)
         except Exception:
             log.exception("a chat_fill_message_views hook failed")
             return views

@@ -15,7 +15,7 @@ from ..storage import dialect_of
 from .caches import author_model
 from .fields import ViewFiller
 from .membership import RoomMembership
-from .model import Message, changed_ids
+from .model import Message, changed_ids, sent_fields_by_id
 from .payloads import HistoryQuery
 from .statements import latest_statement, page_statement
 from .views import MessageViews
@@ -79,9 +79,13 @@ class MessageHistory:
         self, rows: list[dict[str, Any]], viewer_id: UUID | None
     ) -> list[dict[str, Any]]:
         """Views of rows in `page_statement`'s shape, the plugins' fields filled in one batch."""
-        changed = changed_ids((row["id"], row["seq"]) for row in rows)
         views = [self._views.of_row(row) for row in rows]
-        return await self._filler.fill(views, viewer_id, changed_ids=changed)
+        return await self._filler.fill(
+            views,
+            viewer_id,
+            changed_ids=changed_ids((row["id"], row["seq"]) for row in rows),
+            sent_fields=sent_fields_by_id((row["id"], row["sent_fields"]) for row in rows),
+        )
 
     def _page_statement(self, bound: str | None, mark: str) -> str:
         statement = self._page_statements.get((bound, mark))
@@ -177,6 +181,7 @@ class MessageHistory:
             [change.view for change in changes],
             viewer_id,
             changed_ids=changed_ids((message.id, message.seq) for message in changed),
+            sent_fields=sent_fields_by_id((message.id, message.sent_fields) for message in changed),
         )
         return changes
 

@@ -19,14 +19,14 @@ def send_statement(
 ) -> str:
     """The statement that stores a batch of drafts: one row in per draft, one row out per draft.
 
-    Takes arrays of room ids, authors, contents, clientIds and times ($1-$5). Each draft's room
-    members (`members_sql`, with `{room}` for the room) are read once and serve both its
-    membership test and its recipients. A draft whose (author, clientId) is already stored in
-    one of `other_tables` (the other kinds of message) is `reused` and not stored. Positions
-    are taken under the order lock in the drafts' order, for the drafts whose sender is a member;
-    the insert skips an (author, clientId) already stored. Out come the members (their ids
-    joined by commas: see `MemberSets`), the new id (NULL when not stored) and `reused` of each
-    draft.
+    Takes arrays of room ids, authors, contents, clientIds, times and send fields (JSON text)
+    ($1-$6). Each draft's room members (`members_sql`, with `{room}` for the room) are read
+    once and serve both its membership test and its recipients. A draft whose (author,
+    clientId) is already stored in one of `other_tables` (the other kinds of message) is
+    `reused` and not stored. Positions are taken under the order lock in the drafts' order, for
+    the drafts whose sender is a member; the insert skips an (author, clientId) already stored.
+    Out come the members (their ids joined by commas: see `MemberSets`), the new id (NULL when
+    not stored) and `reused` of each draft.
     """
     members = members_sql.format(room="draft.room")
     # One probe of the (author_id, client_id) index of each other table; none without a clientId.
@@ -47,8 +47,8 @@ def send_statement(
     return (
         "WITH draft AS ("
         "  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[],"
-        "  $5::timestamptz[]) WITH ORDINALITY"
-        "  AS draft(room, author, content, client_id, created_at, n)"
+        "  $5::timestamptz[], $6::text[]) WITH ORDINALITY"
+        "  AS draft(room, author, content, client_id, created_at, sent_fields, n)"
         "), checked AS MATERIALIZED ("
         f"  SELECT draft.*, ARRAY({members}) AS members, ({reused or 'false'}) AS reused,"
         f"  ({retried}) AS retried"
@@ -62,8 +62,9 @@ def send_statement(
         "  ) AS admitted"
         "), inserted AS ("
         f'  INSERT INTO "{table}"'
-        f'  (id, seq, "{room_key}", author_id, content, client_id, created_at)'
-        "  SELECT id, id, room, author, content, client_id, created_at FROM position"
+        f'  (id, seq, "{room_key}", author_id, content, client_id, created_at, sent_fields)'
+        "  SELECT id, id, room, author, content, client_id, created_at, sent_fields::jsonb"
+        "  FROM position"
         "  ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id"
         ") "
         "SELECT array_to_string(checked.members, ',') AS members, inserted.id, checked.reused"
@@ -109,9 +110,10 @@ def page_statement(
     return (
         "SELECT p.id, p.room_id, p.author_id,"
         f' (SELECT u.username FROM "{users_table}" u WHERE u.id = p.author_id) AS author_name,'
-        " p.content, p.client_id, p.created_at, p.edited_at, p.deleted_at, p.seq FROM ("
+        " p.content, p.client_id, p.created_at, p.edited_at, p.deleted_at, p.seq,"
+        " p.sent_fields FROM ("
         f'  SELECT m.id, m."{room_key}" AS room_id, m.author_id, m.content, m.client_id,'
-        "  m.created_at, m.edited_at, m.deleted_at, m.seq"
+        "  m.created_at, m.edited_at, m.deleted_at, m.seq, m.sent_fields"
         f'  FROM "{table}" m WHERE {rows}'
         f"  AND EXISTS (SELECT 1 FROM ({members}) AS member WHERE member.user_id = {mark}2)"
         f'  ORDER BY m."{room_key}" {order}, m.id {order} LIMIT {MAX_PAGE + 1}'
@@ -132,7 +134,8 @@ def latest_statement(
     return (
         f'SELECT m.id, m."{room_key}" AS room_id, m.author_id,'
         f' (SELECT u.username FROM "{users_table}" u WHERE u.id = m.author_id) AS author_name,'
-        " m.content, m.client_id, m.created_at, m.edited_at, m.deleted_at, m.seq"
+        " m.content, m.client_id, m.created_at, m.edited_at, m.deleted_at, m.seq,"
+        " m.sent_fields"
         f' FROM "{room_table}" r JOIN "{table}" m'
         f' ON m.id = (SELECT MAX(x.id) FROM "{table}" x WHERE x."{room_key}" = r.id)'
         f" WHERE r.id {rooms}"

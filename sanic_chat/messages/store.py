@@ -21,13 +21,14 @@ from ..awaitables import await_all, await_me_maybe
 from ..batches import Batcher
 from ..errors import Conflict, Forbidden
 from ..events import Event
+from ..jsoncodec import dumps
 from ..storage import dialect_of
 from ..transactions import transaction
 from .caches import AuthorCache
 from .fields import MessageFields, ViewFiller
 from .history import MessageHistory
 from .membership import RoomMembership
-from .model import Message, MessageDraft, changed_ids
+from .model import Message, MessageDraft, changed_ids, sent_fields_by_id
 from .ordering import message_models, next_position
 from .payloads import kind_payloads
 from .statements import send_statement
@@ -91,7 +92,15 @@ class MessageStore:
             [self.serialise(m) for m in messages],
             viewer_id,
             changed_ids=changed_ids((m.id, m.seq) for m in messages),
+            sent_fields=sent_fields_by_id((m.id, m.sent_fields) for m in messages),
         )
+
+    async def _view_after_change(self, message: Message) -> dict[str, Any]:
+        """The view every member is sent of a change just committed to `message`."""
+        (view,) = await self.filler.fill_after_change(
+            [self.serialise(message)], sent_fields={message.id: message.sent_fields}
+        )
+        return view
 
     async def send(
         self,
@@ -168,7 +177,8 @@ class MessageStore:
             created_at,
         )
         # New: a plugin knows it has nothing of its own yet, and gets the draft's values.
-        await self.filler.fill_after_change([view], draft)
+        sent_fields = {position: draft.sent_fields(self._send_defaults)}
+        await self.filler.fill_after_change([view], draft, sent_fields)
         return await self._publish("create", view, members, position), True
 
     async def _insert_batch(
@@ -188,6 +198,7 @@ class MessageStore:
             [draft.content for draft, _ in drafts],
             [draft.client_id for draft, _ in drafts],
             [created_at for _, created_at in drafts],
+            [dumps(draft.sent_fields(self._send_defaults)) for draft, _ in drafts],
         ]
         try:
             # execute_query would drop the RETURNING rows of an INSERT; this fetches them.
@@ -265,6 +276,7 @@ class MessageStore:
             content=draft.content,
             client_id=draft.client_id,
             created_at=created_at,
+            sent_fields=draft.sent_fields(self._send_defaults),
             **{self._room_key: draft.room_id},
         )
 
@@ -284,7 +296,7 @@ class MessageStore:
             message, content=content, edited_at=_now()
         ):
             raise Conflict("A deleted message cannot be edited.", code="message_deleted")
-        view = (await self.filler.fill_after_change([self.serialise(message)]))[0]
+        view = await self._view_after_change(message)
         return await self._publish("edit", view, recipients, message.seq)
 
     async def amend(
@@ -326,7 +338,7 @@ class MessageStore:
             # Deleted by someone else since it was read: the tombstone they left.
             tombstone = await self.history.get(room_id, message_id)
             return (await self.serialise_many([tombstone], user_id))[0]
-        view = (await self.filler.fill_after_change([self.serialise(message)]))[0]
+        view = await self._view_after_change(message)
         return await self._publish("delete", view, recipients, message.seq)
 
     async def republish(self, room_id: UUID, message_id: int) -> dict[str, Any] | None:
@@ -341,7 +353,7 @@ class MessageStore:
         if message.deleted_at is not None or not await self._change(message):
             return None
         members = await self.membership.members(room_id)
-        view = (await self.filler.fill_after_change([self.serialise(message)]))[0]
+        view = await self._view_after_change(message)
         return await self._publish("edit", view, members, message.seq)
 
     async def _change(

@@ -7,7 +7,9 @@ from typing import Any
 from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
 
+from ..config import ConfigError
 from .dialect import Dialect
 
 
@@ -56,3 +58,34 @@ class SqliteDialect(Dialect):
             f'INSERT INTO "{sequence}" (value) SELECT COALESCE(MAX(seq), 0) FROM ({highest})'
             f' WHERE NOT EXISTS (SELECT 1 FROM "{sequence}");'
         )
+
+
+async def add_missing_columns(
+    connection: BaseDBAsyncClient, models: Sequence[type[Model]]
+) -> list[str]:
+    """Add to existing tables the columns their models gained since the file was written; return
+    them as `table.column`.
+
+    Tortoise creates missing tables and leaves existing ones as they are: a file written by an
+    older version would lack a newer column. Only a nullable column without a default can be
+    added so (SQLite's `ADD COLUMN` leaves old rows NULL); a model change that needs more stops
+    the start rather than serving a table that does not match.
+    """
+    added = []
+    for model in models:
+        meta = model._meta
+        _, rows = await connection.execute_query(f'PRAGMA table_info("{meta.db_table}")')
+        present = {row["name"] for row in rows}
+        for name in sorted(meta.db_fields - present):
+            field = meta.fields_map[meta.fields_db_projection_reverse[name]]
+            if not field.null or field.default is not None:
+                raise ConfigError(
+                    f"the SQLite file's table {meta.db_table!r} lacks column {name!r}, which"
+                    " cannot be added in place (not nullable, or with a default)"
+                )
+            sql_type = field.get_for_dialect("sqlite", "SQL_TYPE")
+            await connection.execute_script(
+                f'ALTER TABLE "{meta.db_table}" ADD COLUMN "{name}" {sql_type}'
+            )
+            added.append(f"{meta.db_table}.{name}")
+    return added

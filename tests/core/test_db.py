@@ -3,10 +3,12 @@ migrated as one app, too), the embedded SQLite default."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -19,7 +21,8 @@ import pytest
 from aerich.utils import decompress_dict, import_py_file
 from websockets.sync.client import connect
 
-from sanic_chat.config import load_settings
+from sanic_chat.app import create_app
+from sanic_chat.config import ConfigError, load_settings
 from sanic_chat.db import learn_array_types, tortoise_connection
 from sanic_chat.migrate import enabled_schemas, make_migration, version_files
 from tests.database import (
@@ -117,13 +120,17 @@ async def test_a_database_migrated_as_one_app_is_adopted_without_loss(postgres_s
             await connection.close()
 
         output = await apply_migrations(old)
-        # Nothing the single app built is built again; only the plugins it never had get their
-        # tables.
+        # Nothing the single app built is built again: the plugins it never had get their
+        # tables, the others only their migrations after the first.
         (applied,) = [line for line in output.splitlines() if line.startswith("applied: ")]
-        newer = sorted(set(OWN_SCHEMAS) - set(LEGACY_SCHEMAS))
-        assert sorted(name.split("/")[0] for name in applied.split(": ")[1].split(", ")) == newer, (
-            output
+        settings = load_settings(DATABASE_URL=old, **TEST_SETTINGS)
+        versions = {schema.app: version_files(schema) for schema in enabled_schemas(settings)}
+        newer = sorted(
+            f"{app}/{version}"
+            for app, files in versions.items()
+            for version in (files[1:] if app in LEGACY_SCHEMAS else files)
         )
+        assert sorted(applied.split(": ")[1].split(", ")) == newer, output
         assert "applied: nothing" in await apply_migrations(old)  # and stays adopted
 
         connection = await asyncpg.connect(old)
@@ -136,8 +143,9 @@ async def test_a_database_migrated_as_one_app_is_adopted_without_loss(postgres_s
             rows = await connection.fetch("SELECT app, version FROM aerich ORDER BY app")
         finally:
             await connection.close()
-        assert sorted(row["app"] for row in rows) == sorted(OWN_SCHEMAS)
-        assert all(row["version"].startswith("0_") for row in rows)
+        assert sorted((row["app"], row["version"]) for row in rows) == sorted(
+            (app, version) for app, files in versions.items() for version in files
+        )
         assert await describe_schema(old) == await describe_schema(fresh)
 
 
@@ -335,3 +343,57 @@ async def test_a_pooled_connection_learns_the_array_types_as_it_opens(postgres_s
 
     assert await catalog_queries(learnt=False)  # what the first statement would wait for
     assert await catalog_queries(learnt=True) == []
+
+
+async def sign_up(client, name: str) -> dict[str, str]:
+    body = {"email": f"{name}@example.test", "username": name, "password": "long password"}
+    _, response = await client.post("/api/auth/register", json=body)
+    assert response.status == 201, response.text
+    _, response = await client.post(
+        "/api/auth/login", json={"username": name, "password": "long password"}
+    )
+    return {"Authorization": f"Bearer {response.json['accessToken']}"}
+
+
+async def test_an_older_sqlite_file_gets_the_columns_it_lacks_at_start(tmp_path):
+    """A file written before messages kept their send fields: its messages read as before,
+    and new ones keep them."""
+    path = tmp_path / "chat.sqlite3"
+    settings = load_settings(DATABASE_URL=f"sqlite://{path}", **TEST_SETTINGS)
+    client = create_app(settings).asgi_client
+    headers = await sign_up(client, "old_file")
+    _, created = await client.post("/api/group", json={"title": "old"}, headers=headers)
+    room = f"/api/group/{created.json['id']}"
+    _, parent = await client.post(f"{room}/message", json={"content": "p"}, headers=headers)
+    body = {"content": "answer", "replyTo": parent.json["id"]}
+    _, reply = await client.post(f"{room}/message", json=body, headers=headers)
+    with contextlib.closing(sqlite3.connect(path)) as old:
+        old.execute("ALTER TABLE group_messages DROP COLUMN sent_fields")
+        old.commit()
+
+    client = create_app(settings).asgi_client
+    _, page = await client.get(f"{room}/message", headers=headers)
+    assert page.status == 200, page.text
+    assert [m["replyTo"] for m in page.json["messages"]] == [reply.json["replyTo"], None]
+    _, sent = await client.post(f"{room}/message", json=body, headers=headers)
+    assert sent.status == 201, sent.text
+    with contextlib.closing(sqlite3.connect(path)) as upgraded:
+        stored = upgraded.execute("SELECT id, sent_fields FROM group_messages ORDER BY id")
+        assert list(stored) == [
+            (parent.json["id"], None),
+            (reply.json["id"], None),
+            (sent.json["id"], json.dumps({"reply_to": parent.json["id"]}, separators=(",", ":"))),
+        ]
+
+
+async def test_an_sqlite_file_lacking_a_column_that_cannot_be_added_stops_the_start(tmp_path):
+    path = tmp_path / "chat.sqlite3"
+    settings = load_settings(DATABASE_URL=f"sqlite://{path}", **TEST_SETTINGS)
+    client = create_app(settings).asgi_client
+    await sign_up(client, "broken_file")
+    with contextlib.closing(sqlite3.connect(path)) as old:
+        old.execute("ALTER TABLE group_messages DROP COLUMN created_at")
+        old.commit()
+
+    with pytest.raises(ConfigError, match="lacks column 'created_at', which cannot be added"):
+        await create_app(settings).asgi_client.get("/api/health")

@@ -2,8 +2,9 @@
 
 A "stamps" plugin, installed as a distribution on a live server, lets a sender stamp a message
 (`stamp` on the send) and shows the stamp on every view of it, with the viewer the view was
-filled for. It records each `chat_fill_message_views` call, so the tests see which batches
-were filled, for whom, and with the draft or not.
+filled for. It keeps nothing itself: the core stores a message's send fields and hands them
+back. It records each `chat_fill_message_views` call, so the tests see which batches were
+filled, for whom, and with the draft or not.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from sanic.response import json
 
 from sanic_chat import Forbidden, hookimpl
 
-STAMPS = {}  # message id -> stamp: a real plugin keeps a table
 CALLS = {"fill": [], "check": []}
 
 
@@ -54,13 +54,7 @@ def chat_check_send_fields(draft):
 
 
 @hookimpl
-def chat_message_stored(message, draft):
-    if draft.extra["stamp"] is not None:
-        STAMPS[message.id] = draft.extra["stamp"]
-
-
-@hookimpl
-async def chat_fill_message_views(kind, viewer_id, views, draft, changed_ids):
+async def chat_fill_message_views(kind, viewer_id, views, draft, changed_ids, sent_fields):
     CALLS["fill"].append(
         {
             "kind": kind.name,
@@ -70,10 +64,11 @@ async def chat_fill_message_views(kind, viewer_id, views, draft, changed_ids):
             "rooms": [view[kind.id_key] for view in views],
             # Its own field only: other plugins' (replies) are in `draft.extra` too.
             "draft": None if draft is None else {"stamp": draft.extra["stamp"]},
+            "sent": [sent_fields[view["id"]] for view in views],
         }
     )
     for view in views:
-        view["stamp"] = draft.extra["stamp"] if draft is not None else STAMPS.get(view["id"])
+        view["stamp"] = (sent_fields[view["id"]] or {}).get("stamp")
         view["filledFor"] = None if viewer_id is None else str(viewer_id)
 
 
@@ -236,6 +231,7 @@ async def test_hook_chat_fill_message_views(server, http):
             "changed": [],
             "rooms": [group],
             "draft": {"stamp": "one"},
+            "sent": [{"stamp": "one"}],
         }
     ]
 
@@ -247,8 +243,8 @@ async def test_hook_chat_fill_message_views(server, http):
     (call,) = await fill_calls(http)
     assert call["ids"] == [m["id"] for m in reversed(others)]
     assert call["viewer"] == bob["id"] and call["draft"] is None
-    # Nothing changed any of them since it was stored.
-    assert call["changed"] == []
+    # Nothing changed any of them since it was stored, and they were sent with no send field.
+    assert call["changed"] == [] and call["sent"] == [{}, {}, {}]
     older = await http.get(
         f"/api/group/{group}/message?before={page['nextCursor']}", headers=bob["headers"]
     )
@@ -271,6 +267,7 @@ async def test_hook_chat_fill_message_views(server, http):
     calls = await fill_calls(http)
     assert [c["viewer"] for c in calls] == [None, None]
     assert [c["changed"] for c in calls] == [[sent["id"]], [sent["id"]]]
+    assert [c["sent"] for c in calls] == [[{"stamp": "one"}], [{"stamp": "one"}]]
 
     # A page holding the changed message among unchanged ones says which one it is.
     whole = (await http.get(f"/api/group/{group}/message", headers=bob["headers"])).json()
@@ -279,13 +276,14 @@ async def test_hook_chat_fill_message_views(server, http):
     ]
     (call,) = await fill_calls(http)
     assert call["changed"] == [sent["id"]]
+    assert call["sent"] == [{}, {}, {}, {"stamp": "one"}]
 
     # Room lists: the newest message of every room in one call, for the reader.
     listed = (await http.get("/api/group", headers=bob["headers"])).json()["groups"]
     assert listed[0]["lastMessage"]["filledFor"] == bob["id"]
     (call,) = await fill_calls(http)
     assert call["ids"] == [others[-1]["id"]] and call["viewer"] == bob["id"]
-    assert call["changed"] == []
+    assert call["changed"] == [] and call["sent"] == [{}]
 
     # Resume: the replayed changes in one call per kind, for the resuming user.
     cursor = created["cursor"]
@@ -297,6 +295,7 @@ async def test_hook_chat_fill_message_views(server, http):
     assert len(group_calls) == 1 and group_calls[0]["viewer"] == bob["id"]
     # The three new messages as created, the first one as deleted since.
     assert group_calls[0]["changed"] == [sent["id"]]
+    assert group_calls[0]["sent"] == [{}, {}, {}, {"stamp": "one"}]
     await back.ws.close()
 
 

@@ -125,6 +125,7 @@ CREATE TABLE test_channel_messages (
     created_at TIMESTAMPTZ NOT NULL,
     edited_at TIMESTAMPTZ,
     deleted_at TIMESTAMPTZ,
+    sent_fields JSONB,
     UNIQUE (author_id, client_id)
 );
 CREATE INDEX ON test_channel_messages (channel_id, id);
