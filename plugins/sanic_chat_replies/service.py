@@ -138,18 +138,43 @@ async def on_event(app: Sanic, event: Event) -> None:
         pass  # its room was deleted meanwhile: nobody is left to tell
 
 
-async def fill_views(kind: RoomKind, views: list[dict[str, Any]], draft: MessageDraft | None):
-    """Set `replyTo` and `replyCount` in a batch of views: one query."""
+async def fill_views(
+    kind: RoomKind,
+    views: list[dict[str, Any]],
+    draft: MessageDraft | None,
+    changed_ids: frozenset[int],
+    sent_fields: dict[int, dict[str, Any] | None],
+) -> None:
+    """Set `replyTo` and `replyCount` in a batch of views: one query, or none.
+
+    Only two kinds of message have anything to show: a reply (its send fields say so) and a
+    message that has had replies, which counting them changed (`republish`). A page of neither
+    reads nothing.
+    """
     if draft is not None:  # a new message: no replies yet; what it answers is in the draft
         parent_id = draft.extra.get("reply_to")
         if parent_id is not None:
             views[0]["replyTo"] = await replied_to(kind, parent_id)
         return
-    threads = await _threads_of(kind, [view["id"] for view in views])
-    for view in views:
+    asked = [view for view in views if _may_have_thread(view["id"], changed_ids, sent_fields)]
+    if not asked:
+        return
+    threads = await _threads_of(kind, [view["id"] for view in asked])
+    for view in asked:
         thread = threads.get(view["id"])
         if thread is not None:
             view["replyCount"], view["replyTo"] = thread
+
+
+def _may_have_thread(
+    message_id: int, changed_ids: frozenset[int], sent_fields: dict[int, dict[str, Any] | None]
+) -> bool:
+    """Whether a message may be a reply or have replies: unknown send fields (stored before
+    they were kept) may hide a reply."""
+    if message_id in changed_ids:
+        return True
+    sent = sent_fields.get(message_id)
+    return sent is None or sent.get("reply_to") is not None
 
 
 async def _threads_of(

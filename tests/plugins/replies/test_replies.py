@@ -356,10 +356,25 @@ async def test_a_reply_deleted_before_it_is_counted_is_never_counted(client, reg
     ]
 
 
-async def test_a_page_reads_its_threads_in_one_statement(client, register, monkeypatch):
-    """What each message answers, its author and its reply count: one statement per page."""
+@pytest.fixture
+def statements(monkeypatch) -> list[str]:
+    """The statements the app runs on PostgreSQL from now on."""
     from tortoise.backends.asyncpg.client import AsyncpgDBClient
 
+    run: list[str] = []
+    for method in ("execute_query", "execute_query_dict"):
+        original = getattr(AsyncpgDBClient, method)
+
+        async def recording(self, query, values=None, original=original):
+            run.append(query)
+            return await original(self, query, values)
+
+        monkeypatch.setattr(AsyncpgDBClient, method, recording)
+    return run
+
+
+async def test_a_page_reads_its_threads_in_one_statement(client, register, statements):
+    """What each message answers, its author and its reply count: one statement per page."""
     alice = await register("alice")
     _, created = await client.post("/api/group", json={"title": "one"}, headers=alice.headers)
     room = f"/api/group/{created.json['id']}"
@@ -376,15 +391,7 @@ async def test_a_page_reads_its_threads_in_one_statement(client, register, monke
             headers=alice.headers,
         )
         assert sent.status == 201, sent.text
-    statements: list[str] = []
-    for method in ("execute_query", "execute_query_dict"):
-        run = getattr(AsyncpgDBClient, method)
-
-        async def recording(self, query, values=None, run=run):
-            statements.append(query)
-            return await run(self, query, values)
-
-        monkeypatch.setattr(AsyncpgDBClient, method, recording)
+    statements.clear()
 
     _, page = await client.get(f"{room}/message", headers=alice.headers)
     shown = [(m["replyTo"] or {}).get("snippet") for m in page.json["messages"]]
@@ -396,6 +403,59 @@ async def test_a_page_reads_its_threads_in_one_statement(client, register, monke
     # (the test client starts the app for each request, which reads the newest cursor).
     reads = [query for query in statements if "group_messages" in query and "MAX(" not in query]
     assert len(reads) == 2 and threads[0] in reads, reads
+
+
+async def test_a_page_of_messages_that_neither_answer_nor_were_answered_reads_no_threads(
+    client, register, statements
+):
+    """A message's stored send fields say whether it is a reply, and counting a reply changes
+    the message answered: a page of neither needs no statement of this plugin."""
+    alice = await register("alice")
+    _, created = await client.post("/api/group", json={"title": "plain"}, headers=alice.headers)
+    room = f"/api/group/{created.json['id']}"
+    _, parent = await client.post(f"{room}/message", json={"content": "p"}, headers=alice.headers)
+    body = {"content": "answer", "replyTo": parent.json["id"]}
+    _, reply = await client.post(f"{room}/message", json=body, headers=alice.headers)
+    for n in range(3):
+        await client.post(f"{room}/message", json={"content": f"plain {n}"}, headers=alice.headers)
+    statements.clear()
+
+    _, page = await client.get(f"{room}/message?limit=3", headers=alice.headers)
+    assert [m["content"] for m in page.json["messages"]] == ["plain 2", "plain 1", "plain 0"]
+    assert [m["replyTo"] for m in page.json["messages"]] == [None] * 3
+    assert not [query for query in statements if "message_replies" in query], statements
+
+    _, page = await client.get(
+        f"{room}/message?before={page.json['nextCursor']}", headers=alice.headers
+    )
+    shown = {m["id"]: (m["replyTo"], m["replyCount"]) for m in page.json["messages"]}
+    assert shown == {reply.json["id"]: (reply.json["replyTo"], 0), parent.json["id"]: (None, 1)}
+    assert len([query for query in statements if "message_replies" in query]) == 1
+
+
+async def test_a_reply_stored_before_send_fields_were_kept_still_shows_what_it_answers(
+    client, register, db
+):
+    """A database upgraded from a version that did not keep send fields holds replies whose
+    `sent_fields` is NULL: nothing is known of them, so they are asked about."""
+    alice = await register("alice")
+    _, created = await client.post("/api/group", json={"title": "old"}, headers=alice.headers)
+    room = f"/api/group/{created.json['id']}"
+    _, parent = await client.post(f"{room}/message", json={"content": "p"}, headers=alice.headers)
+    body = {"content": "answer", "replyTo": parent.json["id"]}
+    _, reply = await client.post(f"{room}/message", json=body, headers=alice.headers)
+    stored = await db.fetchval(
+        "UPDATE group_messages SET sent_fields = NULL WHERE id = $1 RETURNING seq = id",
+        reply.json["id"],
+    )
+    assert stored  # unchanged since it was stored: only its NULL send fields get it asked about
+
+    _, page = await client.get(f"{room}/message?limit=1", headers=alice.headers)
+    assert page.json["messages"][0]["replyTo"] == {
+        "id": parent.json["id"],
+        "authorName": alice.username,
+        "snippet": "p",
+    }
 
 
 async def test_replies_on_the_embedded_sqlite(tmp_path):
