@@ -247,8 +247,11 @@ async def _react(database_url: str, group_id: str, count: int) -> bool:
                 REACTORS,
             )
             await connection.execute("SELECT pg_advisory_xact_lock($1)", ORDER_LOCK)
+            # As `MessageStore.amend(..., by="reactions")` leaves them.
             await connection.execute(
-                f"UPDATE group_messages SET seq = nextval('{SEQUENCE}') WHERE id = ANY($1)", ids
+                f"UPDATE group_messages SET seq = nextval('{SEQUENCE}'),"
+                " amended_by = '[\"reactions\"]' WHERE id = ANY($1)",
+                ids,
             )
         # Each update left a dead version of its row behind in the room's index, which every
         # read of the page would step over until autovacuum came by: time the steady state.

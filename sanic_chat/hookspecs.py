@@ -210,6 +210,7 @@ def chat_fill_message_views(
     draft: MessageDraft | None,
     changed_ids: frozenset[int],
     sent_fields: dict[int, dict[str, Any] | None],
+    amended_by: dict[int, frozenset[str] | None],
 ) -> None:
     """Set this plugin's view fields (`chat_register_view_fields`) in a batch of views.
 
@@ -223,18 +224,24 @@ def chat_fill_message_views(
     room (events are encoded once for all recipients): leave per-user values to the client
     then. `draft` is given only with the one view of a message just stored from it: nothing
     refers to it yet (no query needed for that), and `draft.extra` holds the send fields.
-    `changed_ids` are the ids of the views' messages that changed after they were stored (an
-    edit, a delete, `MessageStore.amend`, `MessageStore.republish`); any other view's message
-    is exactly as it was sent. A plugin whose fields of a message only ever change with the
-    message, as reactions' do (`amend`), reads nothing for the others: most pages of history
-    have no changed message at all. `sent_fields` holds, by the id of each view's message, the
-    send fields (`chat_register_send_fields`) it was sent with, those not at their default, by
-    snake_case name and as JSON stores them (`{}` for a message sent with none, `{"reply_to":
-    41}` for a reply); None for a message stored before they were kept (a database upgraded
-    from an older version). A plugin that knows from them that a message has nothing of its
-    own (not a reply) reads nothing for it. Implementations are awaited one after the other. An
-    error fails a read; after a change (a send, an edit, a delete) it is logged and the views
-    keep the defaults. Query once per call, never per view. May be async.
+
+    What is known of the messages as stored lets a plugin skip those that cannot hold
+    anything of its own (most pages of history hold none that can):
+    - `changed_ids`: the views' messages changed after they were stored (an edit, a delete,
+      `MessageStore.amend`, `MessageStore.republish`); any other is exactly as it was sent.
+    - `sent_fields`, by message id: the send fields (`chat_register_send_fields`) it was sent
+      with, those not at their default, by snake_case name, as JSON stores them (`{}` for
+      none, `{"reply_to": 41}` for a reply); None for a message stored before they were kept
+      (a database upgraded from an older version).
+    - `amended_by`, by message id: the names plugins gave `MessageStore.amend` and
+      `MessageStore.republish` (`by=`) when they changed it; an empty set when none did, None
+      for a message changed before they were recorded.
+    The reactions plugin reads reactions only for messages amended by `"reactions"`; the
+    replies plugin only for replies and messages republished by `"replies"`.
+
+    Implementations are awaited one after the other. An error fails a read; after a change (a
+    send, an edit, a delete) it is logged and the views keep the defaults. Query once per
+    call, never per view. May be async.
     """
 
 

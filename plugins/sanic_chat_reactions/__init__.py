@@ -25,10 +25,10 @@ def chat_register_view_fields():
 
 
 @hookimpl
-async def chat_fill_message_views(app, viewer_id, views, draft, changed_ids):
+async def chat_fill_message_views(app, viewer_id, views, draft, amended_by):
     if draft is not None:  # just stored: no reaction can refer to it yet
         return
-    await app.ctx.reactions.fill(views, viewer_id, changed_ids)
+    await app.ctx.reactions.fill(views, viewer_id, amended_by)
 
 
 @hookimpl

@@ -24,6 +24,8 @@ from .schemas import MessageReactions, reaction_event
 # A message's reactions as clients see them: `{emoji, count, me?}` in order of first use.
 Reactions = list[dict[str, Any]]
 ADD, REMOVE = "add", "remove"
+# What this plugin's amendments are recorded as (a message's `amended_by`).
+AMENDED_BY = "reactions"
 
 
 class ReactionService:
@@ -56,7 +58,7 @@ class ReactionService:
             after.append((await self.of_messages([message_id], user_id, connection))[message_id])
             return changed
 
-        message, changed = await room.messages.amend(room_id, message_id, amendment)
+        message, changed = await room.messages.amend(room_id, message_id, amendment, by=AMENDED_BY)
         (reactions,) = after
         if changed:
             kind = room.kind
@@ -74,12 +76,18 @@ class ReactionService:
         return answer.model_dump(mode="json", by_alias=True, exclude_none=True), changed
 
     async def fill(
-        self, views: list[dict[str, Any]], viewer: UUID | None, changed_ids: frozenset[int]
+        self,
+        views: list[dict[str, Any]],
+        viewer: UUID | None,
+        amended_by: dict[int, frozenset[str] | None],
     ) -> None:
         """Set `reactions` in message views, one query for them all; a tombstone has none, and
-        neither has a message unchanged since it was stored (`changed_ids`): every reaction
-        is an amendment of its message. A page without reactions then costs no query."""
-        live = [view for view in views if view["id"] in changed_ids and not view["deleted"]]
+        neither has a message this plugin never amended (`amended_by`): every reaction is an
+        amendment of its message. A page without reactions then costs no query, however its
+        messages were edited or replied to."""
+        live = [
+            view for view in views if not view["deleted"] and _amended_here(amended_by[view["id"]])
+        ]
         if not live:
             return
         found = await self.of_messages([view["id"] for view in live], viewer)
@@ -112,6 +120,12 @@ class ReactionService:
                 reaction["me"] = bool(row["me"])
             found[row["message_id"]].append(reaction)
         return found
+
+
+def _amended_here(amended_by: frozenset[str] | None) -> bool:
+    """Whether a message may have reactions: None is a change made before amendments were
+    recorded by name, which may have been one."""
+    return amended_by is None or AMENDED_BY in amended_by
 
 
 def counts_statement(ids: str, viewer: str) -> str:

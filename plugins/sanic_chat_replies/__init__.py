@@ -51,10 +51,10 @@ async def chat_message_stored(message, draft):
 
 
 @hookimpl
-async def chat_fill_message_views(kind, views, draft, changed_ids, sent_fields):
+async def chat_fill_message_views(kind, views, draft, sent_fields, amended_by):
     from .service import fill_views
 
-    await fill_views(kind, views, draft, changed_ids, sent_fields)
+    await fill_views(kind, views, draft, sent_fields, amended_by)
 
 
 @hookimpl

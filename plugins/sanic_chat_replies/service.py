@@ -25,6 +25,8 @@ from .schemas import SNIPPET_CHARS
 log = logging.getLogger("sanic_chat_replies")
 
 COUNTED_CHANGES = (".message.create", ".message.delete")
+# What this plugin's republishes are recorded as (a message's `amended_by`).
+AMENDED_BY = "replies"
 
 
 async def check_reply(app: Sanic, draft: MessageDraft) -> None:
@@ -133,7 +135,7 @@ async def on_event(app: Sanic, event: Event) -> None:
     if parent_id is None:
         return
     try:
-        await room.messages.republish(UUID(event.data[room.kind.id_key]), parent_id)
+        await room.messages.republish(UUID(event.data[room.kind.id_key]), parent_id, by=AMENDED_BY)
     except NotFound:
         pass  # its room was deleted meanwhile: nobody is left to tell
 
@@ -142,21 +144,23 @@ async def fill_views(
     kind: RoomKind,
     views: list[dict[str, Any]],
     draft: MessageDraft | None,
-    changed_ids: frozenset[int],
     sent_fields: dict[int, dict[str, Any] | None],
+    amended_by: dict[int, frozenset[str] | None],
 ) -> None:
     """Set `replyTo` and `replyCount` in a batch of views: one query, or none.
 
     Only two kinds of message have anything to show: a reply (its send fields say so) and a
-    message that has had replies, which counting them changed (`republish`). A page of neither
-    reads nothing.
+    message that has had replies, which counting them republished (`amended_by`). A page of
+    neither reads nothing, however its messages were edited or reacted to.
     """
     if draft is not None:  # a new message: no replies yet; what it answers is in the draft
         parent_id = draft.extra.get("reply_to")
         if parent_id is not None:
             views[0]["replyTo"] = await replied_to(kind, parent_id)
         return
-    asked = [view for view in views if _may_have_thread(view["id"], changed_ids, sent_fields)]
+    asked = [
+        view for view in views if _may_have_thread(sent_fields[view["id"]], amended_by[view["id"]])
+    ]
     if not asked:
         return
     threads = await _threads_of(kind, [view["id"] for view in asked])
@@ -166,15 +170,12 @@ async def fill_views(
             view["replyCount"], view["replyTo"] = thread
 
 
-def _may_have_thread(
-    message_id: int, changed_ids: frozenset[int], sent_fields: dict[int, dict[str, Any] | None]
-) -> bool:
-    """Whether a message may be a reply or have replies: unknown send fields (stored before
-    they were kept) may hide a reply."""
-    if message_id in changed_ids:
+def _may_have_thread(sent: dict[str, Any] | None, amended_by: frozenset[str] | None) -> bool:
+    """Whether a message may be a reply or have replies. None is not known: send fields not
+    kept yet when it was stored, or a change made before republishes were recorded by name."""
+    if sent is None or sent.get("reply_to") is not None:
         return True
-    sent = sent_fields.get(message_id)
-    return sent is None or sent.get("reply_to") is not None
+    return amended_by is None or AMENDED_BY in amended_by
 
 
 async def _threads_of(

@@ -20,7 +20,7 @@ from pydantic.fields import FieldInfo
 
 from ..awaitables import await_all
 from ..config import ConfigError
-from .model import MessageDraft, SentFields
+from .model import MessageDraft, StoredFacts
 
 if TYPE_CHECKING:
     from sanic import Sanic
@@ -119,24 +119,17 @@ class ViewFiller:
         views: list[dict[str, Any]],
         viewer_id: UUID | None,
         draft: MessageDraft | None = None,
-        changed_ids: frozenset[int] | None = None,
-        sent_fields: dict[int, SentFields] | None = None,
+        stored: StoredFacts | None = None,
     ) -> list[dict[str, Any]]:
         """Let plugins set their fields in `views` (in place); returns `views`.
 
-        `changed_ids`: which of the views' messages changed since they were stored
-        (`model.changed_ids`), when the caller read their cursors; None counts them all as
-        changed. A message just stored from `draft` has not. `sent_fields`: each message's
-        stored send fields, when the caller read them; None knows none of them.
+        `stored`: what is known of the views' messages as stored, when the caller read it;
+        None knows nothing (every message counts as changed, by any plugin).
         """
         hook = self._app.ctx.plugins.hook.chat_fill_message_views
         if views and hook.get_hookimpls():
-            if draft is not None:
-                changed_ids = frozenset()
-            elif changed_ids is None:
-                changed_ids = frozenset(view["id"] for view in views)
-            if sent_fields is None:
-                sent_fields = dict.fromkeys((view["id"] for view in views), None)
+            if stored is None:
+                stored = StoredFacts.unknown(view["id"] for view in views)
             await await_all(
                 hook(
                     app=self._app,
@@ -144,8 +137,9 @@ class ViewFiller:
                     viewer_id=viewer_id,
                     views=views,
                     draft=draft,
-                    changed_ids=changed_ids,
-                    sent_fields=sent_fields,
+                    changed_ids=stored.changed_ids,
+                    sent_fields=stored.sent_fields,
+                    amended_by=stored.amended_by,
                 )
             )
         return views
@@ -154,12 +148,12 @@ class ViewFiller:
         self,
         views: list[dict[str, Any]],
         draft: MessageDraft | None = None,
-        sent_fields: dict[int, SentFields] | None = None,
+        stored: StoredFacts | None = None,
     ) -> list[dict[str, Any]]:
         """`fill` for the views of a change already committed, sent to every member at once:
         a failing plugin is logged, and the views keep their defaults, as the change stands."""
         try:
-            return await self.fill(views, None, draft, sent_fields=sent_fields)
+            return await self.fill(views, None, draft, stored)
         except Exception:
             log.exception("a chat_fill_message_views hook failed")
             return views

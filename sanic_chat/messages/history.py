@@ -15,7 +15,7 @@ from ..storage import dialect_of
 from .caches import author_model
 from .fields import ViewFiller
 from .membership import RoomMembership
-from .model import Message, changed_ids, sent_fields_by_id
+from .model import Message, StoredFacts
 from .payloads import HistoryQuery
 from .statements import latest_statement, page_statement
 from .views import MessageViews
@@ -83,8 +83,9 @@ class MessageHistory:
         return await self._filler.fill(
             views,
             viewer_id,
-            changed_ids=changed_ids((row["id"], row["seq"]) for row in rows),
-            sent_fields=sent_fields_by_id((row["id"], row["sent_fields"]) for row in rows),
+            stored=StoredFacts.of_rows(
+                (row["id"], row["seq"], row["sent_fields"], row["amended_by"]) for row in rows
+            ),
         )
 
     def _page_statement(self, bound: str | None, mark: str) -> str:
@@ -180,8 +181,7 @@ class MessageHistory:
         await self._filler.fill(
             [change.view for change in changes],
             viewer_id,
-            changed_ids=changed_ids((message.id, message.seq) for message in changed),
-            sent_fields=sent_fields_by_id((message.id, message.sent_fields) for message in changed),
+            stored=StoredFacts.of_messages(changed),
         )
         return changes
 

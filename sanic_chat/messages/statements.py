@@ -111,9 +111,9 @@ def page_statement(
         "SELECT p.id, p.room_id, p.author_id,"
         f' (SELECT u.username FROM "{users_table}" u WHERE u.id = p.author_id) AS author_name,'
         " p.content, p.client_id, p.created_at, p.edited_at, p.deleted_at, p.seq,"
-        " p.sent_fields FROM ("
+        " p.sent_fields, p.amended_by FROM ("
         f'  SELECT m.id, m."{room_key}" AS room_id, m.author_id, m.content, m.client_id,'
-        "  m.created_at, m.edited_at, m.deleted_at, m.seq, m.sent_fields"
+        "  m.created_at, m.edited_at, m.deleted_at, m.seq, m.sent_fields, m.amended_by"
         f'  FROM "{table}" m WHERE {rows}'
         f"  AND EXISTS (SELECT 1 FROM ({members}) AS member WHERE member.user_id = {mark}2)"
         f'  ORDER BY m."{room_key}" {order}, m.id {order} LIMIT {MAX_PAGE + 1}'
@@ -135,7 +135,7 @@ def latest_statement(
         f'SELECT m.id, m."{room_key}" AS room_id, m.author_id,'
         f' (SELECT u.username FROM "{users_table}" u WHERE u.id = m.author_id) AS author_name,'
         " m.content, m.client_id, m.created_at, m.edited_at, m.deleted_at, m.seq,"
-        " m.sent_fields"
+        " m.sent_fields, m.amended_by"
         f' FROM "{room_table}" r JOIN "{table}" m'
         f' ON m.id = (SELECT MAX(x.id) FROM "{table}" x WHERE x."{room_key}" = r.id)'
         f" WHERE r.id {rooms}"

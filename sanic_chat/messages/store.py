@@ -28,7 +28,7 @@ from .caches import AuthorCache
 from .fields import MessageFields, ViewFiller
 from .history import MessageHistory
 from .membership import RoomMembership
-from .model import Message, MessageDraft, changed_ids, sent_fields_by_id
+from .model import Message, MessageDraft, StoredFacts, amended_by_after
 from .ordering import message_models, next_position
 from .payloads import kind_payloads
 from .statements import send_statement
@@ -88,17 +88,13 @@ class MessageStore:
     ) -> list[dict[str, Any]]:
         """The views of `messages` for `viewer_id`, the plugins' fields filled in one batch."""
         messages = list(messages)
-        return await self.filler.fill(
-            [self.serialise(m) for m in messages],
-            viewer_id,
-            changed_ids=changed_ids((m.id, m.seq) for m in messages),
-            sent_fields=sent_fields_by_id((m.id, m.sent_fields) for m in messages),
-        )
+        views = [self.serialise(m) for m in messages]
+        return await self.filler.fill(views, viewer_id, stored=StoredFacts.of_messages(messages))
 
     async def _view_after_change(self, message: Message) -> dict[str, Any]:
         """The view every member is sent of a change just committed to `message`."""
         (view,) = await self.filler.fill_after_change(
-            [self.serialise(message)], sent_fields={message.id: message.sent_fields}
+            [self.serialise(message)], stored=StoredFacts.of_messages([message])
         )
         return view
 
@@ -177,8 +173,8 @@ class MessageStore:
             created_at,
         )
         # New: a plugin knows it has nothing of its own yet, and gets the draft's values.
-        sent_fields = {position: draft.sent_fields(self._send_defaults)}
-        await self.filler.fill_after_change([view], draft, sent_fields)
+        stored = StoredFacts.new(position, draft.sent_fields(self._send_defaults))
+        await self.filler.fill_after_change([view], draft, stored)
         return await self._publish("create", view, members, position), True
 
     async def _insert_batch(
@@ -300,7 +296,7 @@ class MessageStore:
         return await self._publish("edit", view, recipients, message.seq)
 
     async def amend(
-        self, room_id: UUID, message_id: int, amendment: Amendment
+        self, room_id: UUID, message_id: int, amendment: Amendment, *, by: str
     ) -> tuple[Message, bool]:
         """Change rows that belong to a message (a plugin's: its reactions, ...) as a change of
         the message itself, so that it takes the next cursor: resume and the cursor stream then
@@ -312,11 +308,13 @@ class MessageStore:
         new cursor; when it did not, no cursor is taken and nothing else changes. Returns the
         message and whether it changed. The caller checks membership first and publishes its
         own event with `message.seq`. A message not in the room is a 404, a tombstone a 409.
+        `by` names the plugin: the message's `amended_by` records it, and
+        `chat_fill_message_views` passes it on, so other plugins need not ask about it.
         """
         message = await self.history.get(room_id, message_id)
         if message.deleted_at is not None:
             raise _deleted("A deleted message cannot be changed.")
-        changed = await self._change(message, alongside=amendment)
+        changed = await self._change(message, alongside=amendment, by=by)
         if changed is False:
             raise _deleted("A deleted message cannot be changed.")
         return message, changed is True
@@ -341,27 +339,33 @@ class MessageStore:
         view = await self._view_after_change(message)
         return await self._publish("delete", view, recipients, message.seq)
 
-    async def republish(self, room_id: UUID, message_id: int) -> dict[str, Any] | None:
+    async def republish(self, room_id: UUID, message_id: int, *, by: str) -> dict[str, Any] | None:
         """Publish a message again, unchanged, as an `edit` at a new cursor: for a plugin whose
         view fields of it changed (a reply count), so that live clients get the new values and
-        a resuming client is replayed them. `editedAt` stays as it is.
+        a resuming client is replayed them. `editedAt` stays as it is. `by` names the plugin,
+        as for `amend`.
 
         Returns the view published; None, publishing nothing, when the message is a tombstone
         (deleted since it was read included). `NotFound` when the room has no such message.
         """
         message = await self.history.get(room_id, message_id)
-        if message.deleted_at is not None or not await self._change(message):
+        if message.deleted_at is not None or not await self._change(message, by=by):
             return None
         members = await self.membership.members(room_id)
         view = await self._view_after_change(message)
         return await self._publish("edit", view, members, message.seq)
 
     async def _change(
-        self, message: Message, alongside: Amendment | None = None, **changes: Any
+        self,
+        message: Message,
+        alongside: Amendment | None = None,
+        by: str | None = None,
+        **changes: Any,
     ) -> bool | None:
         """Apply `changes` to `message` as the next change in the order; False, changing
         nothing, when it was deleted since it was read. `alongside` (see `amend`) runs in the
-        same transaction first; None, changing nothing either, when it changed nothing.
+        same transaction first; None, changing nothing either, when it changed nothing. `by`:
+        the plugin amending or republishing it, added to its `amended_by`.
 
         The row is locked and checked before a position is taken: a check before the
         transaction would let an edit that read the message before a delete committed write
@@ -373,7 +377,7 @@ class MessageStore:
             live = (
                 await self.model.filter(id=message.id, deleted_at=None)
                 .select_for_update(no_key=True)
-                .only("id")
+                .only("id", "seq", "amended_by")
                 .using_db(connection)
                 .first()
             )
@@ -381,6 +385,7 @@ class MessageStore:
                 return False
             if alongside is not None and not await alongside(connection):
                 return None
+            changes["amended_by"] = amended_by_after(live.id, live.seq, live.amended_by, by)
             position = await next_position(connection)
             await (
                 self.model.filter(id=message.id)

@@ -20,6 +20,7 @@ from pydantic import Field
 from sanic_chat import hookimpl
 from sanic_chat.app import create_app
 from sanic_chat.config import ConfigError
+from sanic_chat.messages.model import amended_by_after
 from tests.live import connect, live_server, new_group, register
 
 PLUGIN = '''
@@ -54,7 +55,9 @@ def chat_check_send_fields(draft):
 
 
 @hookimpl
-async def chat_fill_message_views(kind, viewer_id, views, draft, changed_ids, sent_fields):
+async def chat_fill_message_views(
+    kind, viewer_id, views, draft, changed_ids, sent_fields, amended_by
+):
     CALLS["fill"].append(
         {
             "kind": kind.name,
@@ -65,6 +68,7 @@ async def chat_fill_message_views(kind, viewer_id, views, draft, changed_ids, se
             # Its own field only: other plugins' (replies) are in `draft.extra` too.
             "draft": None if draft is None else {"stamp": draft.extra["stamp"]},
             "sent": [sent_fields[view["id"]] for view in views],
+            "amended_by": [sorted(amended_by[view["id"]]) for view in views],
         }
     )
     for view in views:
@@ -232,6 +236,7 @@ async def test_hook_chat_fill_message_views(server, http):
             "rooms": [group],
             "draft": {"stamp": "one"},
             "sent": [{"stamp": "one"}],
+            "amended_by": [[]],
         }
     ]
 
@@ -268,6 +273,8 @@ async def test_hook_chat_fill_message_views(server, http):
     assert [c["viewer"] for c in calls] == [None, None]
     assert [c["changed"] for c in calls] == [[sent["id"]], [sent["id"]]]
     assert [c["sent"] for c in calls] == [[{"stamp": "one"}], [{"stamp": "one"}]]
+    # Changed by its author, not by a plugin's amendment.
+    assert [c["amended_by"] for c in calls] == [[[]], [[]]]
 
     # A page holding the changed message among unchanged ones says which one it is.
     whole = (await http.get(f"/api/group/{group}/message", headers=bob["headers"])).json()
@@ -347,3 +354,21 @@ class Declares:
 def test_a_field_that_cannot_be_added_stops_the_start(settings, plugins, error):
     with pytest.raises(ConfigError, match=error):
         create_app(settings, plugins=plugins)
+
+
+@pytest.mark.parametrize(
+    ("seq", "stored", "by", "after"),
+    [
+        (7, None, None, []),  # first change of a message, an edit
+        (7, None, "reactions", ["reactions"]),  # first change, an amendment
+        (9, ["reactions"], "replies", ["reactions", "replies"]),
+        (9, '["replies"]', "replies", ["replies"]),  # as a plain row holds it
+        (9, [], None, []),
+        # Changed before amendments were recorded: whoever did is not known, now or later.
+        (9, None, "reactions", None),
+    ],
+)
+def test_amended_by_records_each_plugin_once_and_never_forgets_it_does_not_know(
+    seq, stored, by, after
+):
+    assert amended_by_after(7, seq, stored, by) == after

@@ -126,6 +126,7 @@ CREATE TABLE test_channel_messages (
     edited_at TIMESTAMPTZ,
     deleted_at TIMESTAMPTZ,
     sent_fields JSONB,
+    amended_by JSONB,
     UNIQUE (author_id, client_id)
 );
 CREATE INDEX ON test_channel_messages (channel_id, id);

@@ -209,7 +209,7 @@ def sqlite_rooms(script: str) -> sqlite3.Connection:
         "CREATE TABLE users (id TEXT PRIMARY KEY, username TEXT);"
         "CREATE TABLE group_messages (id INTEGER PRIMARY KEY, group_id TEXT, author_id TEXT,"
         " content TEXT, client_id TEXT, created_at TEXT, edited_at TEXT, deleted_at TEXT,"
-        " seq INTEGER, sent_fields TEXT);"
+        " seq INTEGER, sent_fields TEXT, amended_by TEXT);"
         "CREATE INDEX room_order ON group_messages (group_id, id);"
         "INSERT INTO users VALUES ('u1', 'ann'), ('u2', 'bob');"
     )
@@ -292,7 +292,7 @@ def test_room_list_on_sqlite():
         "CREATE TABLE groups (id TEXT PRIMARY KEY);"
         "INSERT INTO groups VALUES ('a'), ('b'), ('empty'), ('unlisted');"
         "INSERT INTO group_messages VALUES (21, 'unlisted', 'u1', 'm21', NULL, '2026-01-01',"
-        " NULL, NULL, 21, '{}');"
+        " NULL, NULL, 21, '{}', NULL);"
     )
     statement = latest_statement("group_messages", "group_id", "groups", "users", "IN (?1, ?2, ?3)")
     rows = db.execute(statement, ("a", "b", "empty")).fetchall()

@@ -255,11 +255,12 @@ async def test_every_message_view_carries_its_reactions(client, register, events
     assert page.json["messages"][1]["reactions"] == []
 
 
-async def test_a_page_reads_reactions_only_for_messages_changed_since_sent(
-    client, register, monkeypatch
+async def test_a_page_reads_reactions_only_for_messages_this_plugin_amended(
+    client, register, monkeypatch, db
 ):
-    """Every reaction is an amendment of its message (a new cursor): a message whose cursor is
-    still its id has none, and a page of such messages asks nothing about reactions."""
+    """Every reaction is an amendment of its message, recorded by name in its `amended_by`: a
+    message no reaction ever amended has none, whatever else changed it, and a page of such
+    messages asks nothing about reactions."""
     from tortoise.backends.asyncpg.client import AsyncpgDBClient
 
     from sanic_chat_reactions.models import Reaction
@@ -289,3 +290,20 @@ async def test_a_page_reads_reactions_only_for_messages_changed_since_sent(
     # One statement, about the one changed message: the reader, then the ids as one array.
     (values,) = asked
     assert values == [UUID(alice.id), [first["id"]]]
+
+    # An edit changes the message, but adds no reaction.
+    _, edited = await client.patch(
+        f"{room}/message/{second['id']}", json={"content": "edited"}, headers=bob.headers
+    )
+    assert edited.status == 200, edited.text
+    asked.clear()
+    _, page = await client.get(f"{room}/message", headers=alice.headers)
+    (values,) = asked
+    assert values == [UUID(alice.id), [first["id"]]]
+
+    # A message changed before amendments were recorded by name may have reactions: asked.
+    await db.execute("UPDATE group_messages SET amended_by = NULL WHERE id = $1", second["id"])
+    asked.clear()
+    _, page = await client.get(f"{room}/message", headers=alice.headers)
+    (values,) = asked
+    assert sorted(values[1]) == sorted([first["id"], second["id"]])

@@ -408,8 +408,9 @@ async def test_a_page_reads_its_threads_in_one_statement(client, register, state
 async def test_a_page_of_messages_that_neither_answer_nor_were_answered_reads_no_threads(
     client, register, statements
 ):
-    """A message's stored send fields say whether it is a reply, and counting a reply changes
-    the message answered: a page of neither needs no statement of this plugin."""
+    """A message's stored send fields say whether it is a reply, and counting a reply
+    republishes the message answered by this plugin's name (`amended_by`): a page of neither
+    needs no statement of this plugin."""
     alice = await register("alice")
     _, created = await client.post("/api/group", json={"title": "plain"}, headers=alice.headers)
     room = f"/api/group/{created.json['id']}"
@@ -423,6 +424,22 @@ async def test_a_page_of_messages_that_neither_answer_nor_were_answered_reads_no
     _, page = await client.get(f"{room}/message?limit=3", headers=alice.headers)
     assert [m["content"] for m in page.json["messages"]] == ["plain 2", "plain 1", "plain 0"]
     assert [m["replyTo"] for m in page.json["messages"]] == [None] * 3
+    assert not [query for query in statements if "message_replies" in query], statements
+
+    # Nor do changes by others than this plugin: an edit, a reaction.
+    newest = page.json["messages"][0]["id"]
+    _, edited = await client.patch(
+        f"{room}/message/{newest}", json={"content": "edited"}, headers=alice.headers
+    )
+    assert edited.status == 200, edited.text
+    _, reacted = await client.put(
+        f"{room}/message/{page.json['messages'][1]['id']}/reactions/👍", headers=alice.headers
+    )
+    assert reacted.status == 201, reacted.text
+    statements.clear()
+    _, again = await client.get(f"{room}/message?limit=3", headers=alice.headers)
+    assert again.json["messages"][0]["content"] == "edited"
+    assert again.json["messages"][1]["reactions"][0]["count"] == 1
     assert not [query for query in statements if "message_replies" in query], statements
 
     _, page = await client.get(
