@@ -246,6 +246,15 @@ async def _react(database_url: str, group_id: str, count: int) -> bool:
                 list(EMOJI),
                 REACTORS,
             )
+            # Each message's summary, as the plugin writes it with every change.
+            await connection.execute(
+                "INSERT INTO message_reaction_summaries (message_id, counts)"
+                " SELECT message_id, jsonb_agg(jsonb_build_array(emoji, n) ORDER BY first)"
+                " FROM (SELECT message_id, emoji, COUNT(*) AS n, MIN(id) AS first"
+                "  FROM message_reactions WHERE message_id = ANY($1) GROUP BY 1, 2) AS e"
+                " GROUP BY message_id",
+                ids,
+            )
             await connection.execute("SELECT pg_advisory_xact_lock($1)", ORDER_LOCK)
             # As `MessageStore.amend(..., by="reactions")` leaves them.
             await connection.execute(
@@ -255,7 +264,9 @@ async def _react(database_url: str, group_id: str, count: int) -> bool:
             )
         # Each update left a dead version of its row behind in the room's index, which every
         # read of the page would step over until autovacuum came by: time the steady state.
-        await connection.execute("VACUUM (ANALYZE) message_reactions, group_messages")
+        await connection.execute(
+            "VACUUM (ANALYZE) message_reactions, message_reaction_summaries, group_messages"
+        )
     finally:
         await connection.close()
     return True

@@ -19,6 +19,7 @@ itself exports is a subset of this module, kept for the plugins written against 
 - Rooms: `RoomKind`, `Members`, `MessageRule`, `author_only`; `newest_activity_first` orders a
   room list.
 - Events: `Event`; `user_gone` for a token whose user was deleted.
+- JSON as the core writes it (orjson): `dumps`, `loads`.
 - Transports (a plugin speaking another wire protocol, as the Socket.IO one does): `Outgoing`,
   `loads`, `first_answer`, `unexpected_error_problem`.
 """
@@ -43,7 +44,7 @@ from .errors import (
 from .events import Event
 from .hookspecs import hookimpl
 from .hub import Outgoing
-from .jsoncodec import loads
+from .jsoncodec import dumps, loads
 from .messages import (
     LAST_ID,
     HistoryQuery,
@@ -104,6 +105,7 @@ __all__ = [
     "author_model",
     "author_only",
     "dialect_of",
+    "dumps",
     "first_answer",
     "hookimpl",
     "json_body",

@@ -21,5 +21,23 @@ class Reaction(Model):
     class Meta:
         table = "message_reactions"
         unique_together = (("message_id", "emoji", "user"),)
-        # The cascade when a user is deleted.
-        indexes = (("user",),)
+        # A reader's own reactions among a page's messages (`me`), and the cascade when a user
+        # is deleted.
+        indexes = (("user", "message_id"),)
+
+
+class ReactionSummary(Model):
+    """A message's reactions as every member sees them: each emoji with its count, in order of
+    first use, as `[[emoji, count], ...]`.
+
+    Written with every change of the message's reactions, in its transaction and under the
+    message's row lock, so it is always the reactions' own sum. A history page reads one row
+    per message instead of summing every reaction of every message. A message reacted to
+    before summaries were kept has no row: it is summed from its reactions then.
+    """
+
+    message_id = fields.BigIntField(primary_key=True, generated=False)
+    counts = fields.JSONField(description="[[emoji, count], ...] in order of first use.")
+
+    class Meta:
+        table = "message_reaction_summaries"

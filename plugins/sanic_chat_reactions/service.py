@@ -16,9 +16,9 @@ from uuid import UUID
 from sanic import Sanic
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from sanic_chat.plugin import Event, dialect_of
+from sanic_chat.plugin import Event, dialect_of, dumps, loads
 
-from .models import Reaction
+from .models import Reaction, ReactionSummary
 from .schemas import MessageReactions, reaction_event
 
 # A message's reactions as clients see them: `{emoji, count, me?}` in order of first use.
@@ -55,7 +55,10 @@ class ReactionService:
             else:
                 changed = await _remove(connection, message_id, user_id, emoji)
             # Read under the message's lock: the counts of this change, not of a later one.
-            after.append((await self.of_messages([message_id], user_id, connection))[message_id])
+            reactions = (await self.of_messages([message_id], user_id, connection))[message_id]
+            if changed:
+                await _summarise(connection, message_id, reactions)
+            after.append(reactions)
             return changed
 
         message, changed = await room.messages.amend(room_id, message_id, amendment, by=AMENDED_BY)
@@ -90,9 +93,41 @@ class ReactionService:
         ]
         if not live:
             return
-        found = await self.of_messages([view["id"] for view in live], viewer)
+        found = await self.summarised([view["id"] for view in live], viewer)
         for view in live:
             view["reactions"] = found[view["id"]]
+
+    async def summarised(self, message_ids: list[int], viewer: UUID | None) -> dict[int, Reactions]:
+        """`of_messages` read from the messages' summaries, one row each, with the viewer's own
+        reactions for `me`: one statement. A message reacted to before summaries were kept is
+        summed from its reactions (a second statement, only then)."""
+        connection = Reaction._meta.db
+        dialect = dialect_of(connection)
+        first = 1 if viewer is None else 2
+        among, id_values = dialect.any_of(first, message_ids, "bigint")
+        viewer_mark = None if viewer is None else dialect.placeholder(1)
+        values = id_values if viewer is None else [dialect.uuid(viewer), *id_values]
+        _, rows = await connection.execute_query(summaries_statement(among, viewer_mark), values)
+        counts: dict[int, list[list[Any]]] = {}
+        mine: dict[int, set[str]] = {}
+        for row in rows:
+            if row["counts"] is not None:
+                counts[row["message_id"]] = loads(row["counts"])
+            else:
+                mine.setdefault(row["message_id"], set()).add(row["mine"])
+        found: dict[int, Reactions] = {}
+        for message_id, summary in counts.items():
+            own = mine.get(message_id, set())
+            found[message_id] = [
+                {"emoji": emoji, "count": count}
+                if viewer is None
+                else {"emoji": emoji, "count": count, "me": emoji in own}
+                for emoji, count in summary
+            ]
+        unsummarised = [message_id for message_id in message_ids if message_id not in counts]
+        if unsummarised:
+            found.update(await self.of_messages(unsummarised, viewer))
+        return found
 
     async def of_messages(
         self,
@@ -128,6 +163,24 @@ def _amended_here(amended_by: frozenset[str] | None) -> bool:
     return amended_by is None or AMENDED_BY in amended_by
 
 
+def summaries_statement(ids: str, viewer: str | None) -> str:
+    """The summaries of the messages `message_id {ids}` selects (`counts` set, `mine` NULL),
+    then, for `viewer` (a mark; None: no viewer), a row per reaction of theirs among them
+    (`mine` the emoji, `counts` NULL). Primary-key lookups, then one range of the
+    (user_id, message_id) index: its plan is pinned by tests/plugins/reactions/test_plans.py.
+    """
+    summaries = (
+        f'SELECT message_id, counts, NULL AS mine FROM "{ReactionSummary._meta.db_table}"'
+        f" WHERE message_id {ids}"
+    )
+    if viewer is None:
+        return summaries
+    return (
+        f"{summaries} UNION ALL SELECT message_id, NULL, emoji"
+        f' FROM "{Reaction._meta.db_table}" WHERE user_id = {viewer} AND message_id {ids}'
+    )
+
+
 def counts_statement(ids: str, viewer: str) -> str:
     """Each (message, emoji) of the messages `message_id {ids}` selects, with its count and
     whether `viewer` (a mark) is among those who reacted, in order of first use.
@@ -148,6 +201,18 @@ def counts_statement(ids: str, viewer: str) -> str:
 def for_everyone(reactions: Reactions) -> Reactions:
     """The reactions as a frame sent once to every member shows them: without `me`."""
     return [{"emoji": r["emoji"], "count": r["count"]} for r in reactions]
+
+
+async def _summarise(connection: BaseDBAsyncClient, message_id: int, reactions: Reactions) -> None:
+    """Write a message's summary from its reactions as just read, under its row lock."""
+    dialect = dialect_of(connection)
+    counts = dumps([[reaction["emoji"], reaction["count"]] for reaction in reactions])
+    await connection.execute_query(
+        f'INSERT INTO "{ReactionSummary._meta.db_table}" (message_id, counts)'
+        f" VALUES ({dialect.placeholder(1)}, {dialect.placeholder(2)})"
+        " ON CONFLICT (message_id) DO UPDATE SET counts = excluded.counts",
+        [message_id, counts],
+    )
 
 
 async def _add(connection: BaseDBAsyncClient, message_id: int, user_id: UUID, emoji: str) -> bool:

@@ -120,9 +120,9 @@ async def test_a_plugin_s_kind_of_room_has_reactions_too(server, http):
     await alice_ws.ws.close()
 
 
-async def test_racing_reactions_are_counted_one_after_the_other(server, http):
+async def test_racing_reactions_are_counted_one_after_the_other(server, http, db):
     """Devices racing to add one reaction store it once; users racing are each counted, and
-    the events' counts follow their cursors."""
+    the events' counts follow their cursors; the summary pages read stays their sum."""
     users = [await register(http, f"racer{n}") for n in range(4)]
     group = await new_group(http, users[0], *users[1:])
     message = await post_message(http, users[0], group, "race")
@@ -144,3 +144,19 @@ async def test_racing_reactions_are_counted_one_after_the_other(server, http):
     assert cursors == sorted(cursors)
     await watcher.nothing_of("group.message.reaction")
     await watcher.ws.close()
+
+    # Taking back and adding at once, each user on one emoji or another.
+    other = reaction_url(f"/api/group/{group}", message["id"], "🎯")
+    await asyncio.gather(
+        *(http.delete(url, headers=u["headers"]) for u in users[1:3]),
+        *(http.put(other, headers=u["headers"]) for u in users),
+    )
+    page = await http.get(f"/api/group/{group}/message", headers=users[0]["headers"])
+    (shown,) = [m["reactions"] for m in page.json()["messages"] if m["id"] == message["id"]]
+    stored = await db.fetch(
+        "SELECT emoji, COUNT(*) AS count FROM message_reactions WHERE message_id = $1"
+        " GROUP BY emoji ORDER BY MIN(id)",
+        message["id"],
+    )
+    assert [(r["emoji"], r["count"]) for r in shown] == [("🏁", 1), ("🎯", 4)]
+    assert [(r["emoji"], r["count"]) for r in shown] == [(r["emoji"], r["count"]) for r in stored]

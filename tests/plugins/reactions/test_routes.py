@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import quote
 from uuid import UUID
 
@@ -301,9 +302,34 @@ async def test_a_page_reads_reactions_only_for_messages_this_plugin_amended(
     (values,) = asked
     assert values == [UUID(alice.id), [first["id"]]]
 
-    # A message changed before amendments were recorded by name may have reactions: asked.
+    # A message changed before amendments were recorded by name may have reactions: asked,
+    # and summed from its reactions, as it has no summary.
     await db.execute("UPDATE group_messages SET amended_by = NULL WHERE id = $1", second["id"])
     asked.clear()
     _, page = await client.get(f"{room}/message", headers=alice.headers)
-    (values,) = asked
-    assert sorted(values[1]) == sorted([first["id"], second["id"]])
+    summaries, sums = asked
+    assert sorted(summaries[1]) == sorted([first["id"], second["id"]])
+    assert sums == [UUID(alice.id), [second["id"]]]
+
+
+async def test_a_message_reacted_to_before_summaries_were_kept_shows_its_reactions(
+    client, register, db
+):
+    """Its reactions are summed when read, and its next change writes its summary."""
+    alice, bob = await register("alice"), await register("bob")
+    room = f"/api/group/{await new_group(client, alice, bob)}"
+    message = await send(client, alice, room, "old")
+    await react(client, bob, room, message["id"], "👍")
+    await react(client, alice, room, message["id"], "🎉")
+    await db.execute("DELETE FROM message_reaction_summaries WHERE message_id = $1", message["id"])
+
+    _, page = await client.get(f"{room}/message", headers=alice.headers)
+    assert page.json["messages"][0]["reactions"] == [
+        {"emoji": "👍", "count": 1, "me": False},
+        {"emoji": "🎉", "count": 1, "me": True},
+    ]
+    await react(client, alice, room, message["id"], "👍")
+    summary = await db.fetchval(
+        "SELECT counts FROM message_reaction_summaries WHERE message_id = $1", message["id"]
+    )
+    assert json.loads(summary) == [["👍", 2], ["🎉", 1]]
