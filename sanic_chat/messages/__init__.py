@@ -5,6 +5,7 @@ idempotency, history pages, tombstones, serialisation and events are written onc
 kind keeps what differs: who is a member and who may do what.
 
 - `model`: the abstract `Message` model and the `MessageDraft` plugins see;
+- `stored`: what plugins are told of messages as stored (changed, send fields, amended by);
 - `payloads`: what clients send and receive;
 - `ordering`: the one order of changes (module doc there), and SQLite's stand-in for it;
 - `statements`: the measured send and history statements;

@@ -20,7 +20,8 @@ from pydantic.fields import FieldInfo
 
 from ..awaitables import await_all
 from ..config import ConfigError
-from .model import MessageDraft, StoredFacts
+from .model import MessageDraft
+from .stored import StoredFacts
 
 if TYPE_CHECKING:
     from sanic import Sanic

@@ -15,9 +15,10 @@ from ..storage import dialect_of
 from .caches import author_model
 from .fields import ViewFiller
 from .membership import RoomMembership
-from .model import Message, StoredFacts
+from .model import Message
 from .payloads import HistoryQuery
 from .statements import latest_statement, page_statement
+from .stored import StoredFacts
 from .views import MessageViews
 
 if TYPE_CHECKING:

@@ -28,10 +28,11 @@ from .caches import AuthorCache
 from .fields import MessageFields, ViewFiller
 from .history import MessageHistory
 from .membership import RoomMembership
-from .model import Message, MessageDraft, StoredFacts, amended_by_after
+from .model import Message, MessageDraft
 from .ordering import message_models, next_position
 from .payloads import kind_payloads
 from .statements import send_statement
+from .stored import StoredFacts, amended_by_after
 from .views import MessageViews
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from pydantic import Field
 from sanic_chat import hookimpl
 from sanic_chat.app import create_app
 from sanic_chat.config import ConfigError
-from sanic_chat.messages.model import amended_by_after
+from sanic_chat.messages.stored import amended_by_after
 from tests.live import connect, live_server, new_group, register
 
 PLUGIN = '''
