@@ -12,6 +12,7 @@ from . import __version__
 from .access import install_access_log
 from .awaitables import await_all
 from .changes import ChangeLog
+from .collector import freeze_startup_objects
 from .commands import collect_commands
 from .config import Settings, ensure_development_secrets, load_settings
 from .db import install_orm
@@ -92,6 +93,7 @@ def create_app(
     # After the WebSocket relay: a slow observer must not hold back deliveries.
     app.ctx.events.subscribe(lambda event: _notify_plugins(manager, event))
     manager.contributions(manager.hook.chat_configure_app, app=app, settings=settings)
+    freeze_startup_objects(app)
     return app
 
 
