@@ -7,8 +7,8 @@ import re
 from tests.live import live_server
 
 
-def test_a_worker_freezes_what_it_built_once_it_serves(server_env):
-    with live_server(server_env) as server:
+def test_a_worker_freezes_what_it_built_once_it_serves(server_env, tmp_path):
+    with live_server(server_env, cwd=tmp_path) as server:
         log = server.log()
     (frozen,) = re.findall(r"(\d+) start-up objects left out of garbage collection", log)
     # The whole built app: its routes, schemas, models and plugins.
