@@ -21,7 +21,11 @@ def chat_register_room_kinds():
 
 
 @hookimpl
-def chat_configure_app(app):
+def chat_configure_app(app, settings):
     from .service import GroupService
 
     app.ctx.groups = GroupService(app)
+    if settings.is_sqlite:
+        from .counts import install_sqlite_counts
+
+        install_sqlite_counts(app)

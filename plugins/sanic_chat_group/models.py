@@ -11,6 +11,9 @@ class Group(Model):
     title = fields.CharField(max_length=100)
     owner = fields.ForeignKeyField("user.User", related_name=False, on_delete=fields.RESTRICT)
     created_at = fields.DatetimeField(auto_now_add=True)
+    member_count = fields.IntField(
+        default=0, description="Its members: kept by triggers on group_members (`counts.py`)."
+    )
 
     class Meta:
         table = "groups"

@@ -13,7 +13,6 @@ from uuid import UUID
 from sanic import Sanic
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.functions import Count
 
 from sanic_chat import Conflict, Forbidden, NotFound, ValidationFailed, transaction
 from sanic_chat.plugin import Event, Message, newest_activity_first, user_gone
@@ -61,21 +60,16 @@ class GroupService:
         """The user's groups, newest activity first, each with its last message.
 
         Plain rows rather than model instances: the list is read whenever a client starts,
-        and may hold hundreds of groups.
+        and may hold hundreds of groups. Member counts are the groups' own counters
+        (`counts.py`): nothing here counts memberships.
         """
         groups = await Group.filter(members__user_id=user_id).values(
-            "id", "title", "owner_id", "created_at"
+            "id", "title", "owner_id", "created_at", "member_count"
         )
         if not groups:
             return []
         ids = [group["id"] for group in groups]
         latest = await self.messages.history.latest(ids, user_id)
-        counts = dict(
-            await GroupMember.filter(group_id__in=ids)
-            .group_by("group_id")
-            .annotate(count=Count("id"))
-            .values_list("group_id", "count")
-        )
         summaries = []
         for group in groups:
             last = latest.get(group["id"])
@@ -83,7 +77,7 @@ class GroupService:
                 id=group["id"],
                 title=group["title"],
                 owner_id=group["owner_id"],
-                member_count=counts.get(group["id"], 0),
+                member_count=group["member_count"],
                 created_at=group["created_at"],
                 last_activity_at=last["createdAt"] if last else group["created_at"],
             ).dump()

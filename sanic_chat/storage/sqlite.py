@@ -67,9 +67,9 @@ async def add_missing_columns(
     them as `table.column`.
 
     Tortoise creates missing tables and leaves existing ones as they are: a file written by an
-    older version would lack a newer column. Only a nullable column without a default can be
-    added so (SQLite's `ADD COLUMN` leaves old rows NULL); a model change that needs more stops
-    the start rather than serving a table that does not match.
+    older version would lack a newer column. SQLite's `ADD COLUMN` can add a nullable column
+    (old rows NULL) or one with a constant default (old rows take it); a model change that needs
+    more stops the start rather than serving a table that does not match.
     """
     added = []
     for model in models:
@@ -78,14 +78,28 @@ async def add_missing_columns(
         present = {row["name"] for row in rows}
         for name in sorted(meta.db_fields - present):
             field = meta.fields_map[meta.fields_db_projection_reverse[name]]
-            if not field.null or field.default is not None:
-                raise ConfigError(
-                    f"the SQLite file's table {meta.db_table!r} lacks column {name!r}, which"
-                    " cannot be added in place (not nullable, or with a default)"
-                )
-            sql_type = field.get_for_dialect("sqlite", "SQL_TYPE")
+            definition = f'"{name}" {field.get_for_dialect("sqlite", "SQL_TYPE")}'
+            if not field.null:
+                default = _constant(field.default)
+                if default is None:
+                    raise ConfigError(
+                        f"the SQLite file's table {meta.db_table!r} lacks column {name!r}, which"
+                        " cannot be added in place (not nullable, and no constant default)"
+                    )
+                definition += f" NOT NULL DEFAULT {default}"
             await connection.execute_script(
-                f'ALTER TABLE "{meta.db_table}" ADD COLUMN "{name}" {sql_type}'
+                f'ALTER TABLE "{meta.db_table}" ADD COLUMN {definition}'
             )
             added.append(f"{meta.db_table}.{name}")
     return added
+
+
+def _constant(value: Any) -> str | None:
+    """A default as an SQL literal; None when it is none or not a constant (a callable)."""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return None
