@@ -48,7 +48,9 @@ def install_sqlite_counts(app: Sanic) -> None:
         groups, members = Group._meta.db_table, GroupMember._meta.db_table
         async with transaction() as writing:
             for name in missing:
-                await writing.execute_script(f'CREATE TRIGGER "{name}" {triggers[name]}')
+                # Another worker starting on the same file may have been first.
+                sql = f'CREATE TRIGGER IF NOT EXISTS "{name}" {triggers[name]}'
+                await writing.execute_script(sql)
             await writing.execute_script(
                 f'UPDATE "{groups}" SET member_count ='
                 f' (SELECT COUNT(*) FROM "{members}" m WHERE m.group_id = "{groups}".id)'
