@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -126,3 +127,17 @@ async def describe_schema(url: str) -> dict[str, list[tuple]]:
         }
     finally:
         await connection.close()
+
+
+async def insert_users(connection: Any, count: int) -> list[uuid.UUID]:
+    """`count` users written straight into the database (no password to sign in with)."""
+    users = [uuid.uuid4() for _ in range(count)]
+    for user in users:
+        await connection.execute(
+            "INSERT INTO users (id, email, username, password_hash, created_at)"
+            " VALUES ($1, $2, $3, 'hash', now())",
+            user,
+            f"{user}@example.test",
+            f"u_{user.hex[:12]}",
+        )
+    return users

@@ -10,7 +10,7 @@ import uuid
 
 from sanic_chat.app import create_app
 from sanic_chat.config import load_settings
-from tests.database import apply_migrations, database_prefix, migrated_database
+from tests.database import apply_migrations, database_prefix, insert_users, migrated_database
 from tests.plugins.group.test_routes import make_group
 from tests.settings import TEST_SETTINGS
 
@@ -96,14 +96,7 @@ async def test_the_migration_counts_the_members_already_stored(postgres_server):
                 "ALTER TABLE groups DROP COLUMN member_count;"
                 f"DELETE FROM aerich WHERE app = 'group' AND version = '{COUNTS_MIGRATION}'"
             )
-            users = [uuid.uuid4() for _ in range(2)]
-            for user in users:
-                await connection.execute(
-                    "INSERT INTO users VALUES ($1, $2, $3, 'hash', now())",
-                    user,
-                    f"{user}@example.test",
-                    f"u_{user.hex[:12]}",
-                )
+            users = await insert_users(connection, 2)
             group = await connection.fetchval(
                 "INSERT INTO groups (id, title, owner_id, created_at)"
                 " VALUES ($1, 'old', $2, now()) RETURNING id",

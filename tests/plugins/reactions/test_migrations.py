@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import asyncpg
 
-from tests.database import apply_migrations, database_prefix, migrated_database
+from tests.database import apply_migrations, database_prefix, insert_users, migrated_database
 
 SUMMARIES = "1_20261130003240_summaries.py"
 
@@ -21,14 +20,7 @@ async def test_the_summaries_migration_sums_the_reactions_already_stored(postgre
                 "DROP TABLE message_reaction_summaries;"
                 f"DELETE FROM aerich WHERE app = 'reactions' AND version = '{SUMMARIES}'"
             )
-            users = [uuid.uuid4() for _ in range(3)]
-            for user in users:
-                await connection.execute(
-                    "INSERT INTO users VALUES ($1, $2, $3, 'hash', now())",
-                    user,
-                    f"{user}@example.test",
-                    f"u_{user.hex[:12]}",
-                )
+            users = await insert_users(connection, 3)
             for message_id, emoji, user in [
                 (7, "🎉", users[0]),
                 (7, "👍", users[1]),

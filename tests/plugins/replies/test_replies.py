@@ -405,6 +405,18 @@ async def test_a_page_reads_its_threads_in_one_statement(client, register, state
     assert len(reads) == 2 and threads[0] in reads, reads
 
 
+async def room_with_a_reply(client, account) -> tuple[str, dict, dict]:
+    """A new group of `account`'s with a message and a reply to it: the room's path, the
+    message answered and the reply, as sent."""
+    _, created = await client.post("/api/group", json={"title": "t"}, headers=account.headers)
+    room = f"/api/group/{created.json['id']}"
+    _, parent = await client.post(f"{room}/message", json={"content": "p"}, headers=account.headers)
+    body = {"content": "answer", "replyTo": parent.json["id"]}
+    _, reply = await client.post(f"{room}/message", json=body, headers=account.headers)
+    assert reply.status == 201, reply.text
+    return room, parent.json, reply.json
+
+
 async def test_a_page_of_messages_that_neither_answer_nor_were_answered_reads_no_threads(
     client, register, statements
 ):
@@ -412,11 +424,7 @@ async def test_a_page_of_messages_that_neither_answer_nor_were_answered_reads_no
     republishes the message answered by this plugin's name (`amended_by`): a page of neither
     needs no statement of this plugin."""
     alice = await register("alice")
-    _, created = await client.post("/api/group", json={"title": "plain"}, headers=alice.headers)
-    room = f"/api/group/{created.json['id']}"
-    _, parent = await client.post(f"{room}/message", json={"content": "p"}, headers=alice.headers)
-    body = {"content": "answer", "replyTo": parent.json["id"]}
-    _, reply = await client.post(f"{room}/message", json=body, headers=alice.headers)
+    room, parent, reply = await room_with_a_reply(client, alice)
     for n in range(3):
         await client.post(f"{room}/message", json={"content": f"plain {n}"}, headers=alice.headers)
     statements.clear()
@@ -446,7 +454,7 @@ async def test_a_page_of_messages_that_neither_answer_nor_were_answered_reads_no
         f"{room}/message?before={page.json['nextCursor']}", headers=alice.headers
     )
     shown = {m["id"]: (m["replyTo"], m["replyCount"]) for m in page.json["messages"]}
-    assert shown == {reply.json["id"]: (reply.json["replyTo"], 0), parent.json["id"]: (None, 1)}
+    assert shown == {reply["id"]: (reply["replyTo"], 0), parent["id"]: (None, 1)}
     assert len([query for query in statements if "message_replies" in query]) == 1
 
 
@@ -456,20 +464,16 @@ async def test_a_reply_stored_before_send_fields_were_kept_still_shows_what_it_a
     """A database upgraded from a version that did not keep send fields holds replies whose
     `sent_fields` is NULL: nothing is known of them, so they are asked about."""
     alice = await register("alice")
-    _, created = await client.post("/api/group", json={"title": "old"}, headers=alice.headers)
-    room = f"/api/group/{created.json['id']}"
-    _, parent = await client.post(f"{room}/message", json={"content": "p"}, headers=alice.headers)
-    body = {"content": "answer", "replyTo": parent.json["id"]}
-    _, reply = await client.post(f"{room}/message", json=body, headers=alice.headers)
+    room, parent, reply = await room_with_a_reply(client, alice)
     stored = await db.fetchval(
         "UPDATE group_messages SET sent_fields = NULL WHERE id = $1 RETURNING seq = id",
-        reply.json["id"],
+        reply["id"],
     )
     assert stored  # unchanged since it was stored: only its NULL send fields get it asked about
 
     _, page = await client.get(f"{room}/message?limit=1", headers=alice.headers)
     assert page.json["messages"][0]["replyTo"] == {
-        "id": parent.json["id"],
+        "id": parent["id"],
         "authorName": alice.username,
         "snippet": "p",
     }
