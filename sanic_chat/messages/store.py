@@ -40,9 +40,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sanic_chat.messages")
 
-# A draft with the time it was sent; what storing it gave: its position (None when its
-# clientId was already stored) and its room's members.
-Stamped = tuple[MessageDraft, datetime]
+# A draft with the time it was sent and the send fields it is stored with (`sent_fields`); what
+# storing it gave: its position (None when its clientId was already stored) and its room's
+# members.
+Stamped = tuple[MessageDraft, datetime, dict[str, Any]]
 Inserted = tuple[int | None, frozenset[UUID]]
 # A change to rows that belong to a message (a plugin's), made inside the message's change:
 # `(connection) -> whether it changed anything`.
@@ -140,14 +141,15 @@ class MessageStore:
         if author is None:  # a valid token of a user who is gone: a member of nothing
             raise self._missing_room()
         connection = self.model._meta.db
-        created_at = _now()
+        # After the plugins' hooks, which may change the draft's values.
+        stamped = (draft, _now(), draft.sent_fields(self._send_defaults))
         if not dialect_of(connection).batches_sends:
-            inserted = await self._insert_in_transaction(draft, created_at)
+            inserted = await self._insert_in_transaction(stamped)
         elif isinstance(connection, TransactionalDBClient):
             # Inside a caller's transaction: its lock and its commit are the caller's.
-            (inserted,) = await self._insert_batch([(draft, created_at)], connection)
+            (inserted,) = await self._insert_batch([stamped], connection)
         else:
-            inserted = await self._sends.submit((draft, created_at))
+            inserted = await self._sends.submit(stamped)
         if isinstance(inserted, BaseException):
             raise inserted
         position, members = inserted
@@ -159,8 +161,9 @@ class MessageStore:
                 # Not a retry of that message: answering with it would lose this one silently.
                 raise _client_id_reused()
             return (await self.serialise_many([existing], author_id))[0], False
+        _, created_at, sent_fields = stamped
         if self._app.ctx.plugins.hook.chat_message_stored.get_hookimpls():
-            message = self._instance(position, draft, created_at)
+            message = self._instance(position, stamped)
             message.author = author
             await self._notify_stored(message, draft)
         # The draft's content: a `chat_before_message_stored` plugin may have rewritten it.
@@ -174,7 +177,7 @@ class MessageStore:
             created_at,
         )
         # New: a plugin knows it has nothing of its own yet, and gets the draft's values.
-        stored = StoredFacts.new(position, draft.sent_fields(self._send_defaults))
+        stored = StoredFacts.new(position, sent_fields)
         await self.filler.fill_after_change([view], draft, stored)
         return await self._publish("create", view, members, position), True
 
@@ -190,12 +193,12 @@ class MessageStore:
         if connection is None:
             connection = self.model._meta.db
         columns = [
-            [draft.room_id for draft, _ in drafts],
-            [draft.author_id for draft, _ in drafts],
-            [draft.content for draft, _ in drafts],
-            [draft.client_id for draft, _ in drafts],
-            [created_at for _, created_at in drafts],
-            [dumps(draft.sent_fields(self._send_defaults)) for draft, _ in drafts],
+            [draft.room_id for draft, _, _ in drafts],
+            [draft.author_id for draft, _, _ in drafts],
+            [draft.content for draft, _, _ in drafts],
+            [draft.client_id for draft, _, _ in drafts],
+            [created_at for _, created_at, _ in drafts],
+            [dumps(sent_fields) for _, _, sent_fields in drafts],
         ]
         try:
             # execute_query would drop the RETURNING rows of an INSERT; this fetches them.
@@ -214,7 +217,7 @@ class MessageStore:
             # with a clientId a retry cannot store a second copy.
             return [exc] * len(drafts)
         outcomes: list[Inserted | BaseException] = []
-        for (draft, _), row in zip(drafts, rows, strict=True):
+        for (draft, _, _), row in zip(drafts, rows, strict=True):
             members = self.membership.sets.get(row["members"])
             if draft.author_id not in members:
                 outcomes.append(self._missing_room())
@@ -234,8 +237,9 @@ class MessageStore:
             )
         return self._send_statement
 
-    async def _insert_in_transaction(self, draft: MessageDraft, created_at: datetime) -> Inserted:
+    async def _insert_in_transaction(self, stamped: Stamped) -> Inserted:
         """SQLite: one writer at a time anyway, so a transaction of several statements."""
+        draft = stamped[0]
         try:
             async with transaction() as connection:
                 members = await self.membership.including(
@@ -244,7 +248,7 @@ class MessageStore:
                 if await self._client_id_used_elsewhere(draft, connection):
                     raise _client_id_reused()
                 position = await next_position(connection)
-                message = self._instance(position, draft, created_at)
+                message = self._instance(position, stamped)
                 await message.save(using_db=connection, force_create=True)
         except IntegrityError:
             if draft.client_id is None:  # no clientId to clash: the room went away meanwhile
@@ -265,7 +269,8 @@ class MessageStore:
                     return True
         return False
 
-    def _instance(self, position: int, draft: MessageDraft, created_at: datetime) -> Message:
+    def _instance(self, position: int, stamped: Stamped) -> Message:
+        draft, created_at, sent_fields = stamped
         return self.model(
             id=position,
             seq=position,
@@ -273,7 +278,7 @@ class MessageStore:
             content=draft.content,
             client_id=draft.client_id,
             created_at=created_at,
-            sent_fields=draft.sent_fields(self._send_defaults),
+            sent_fields=sent_fields,
             **{self._room_key: draft.room_id},
         )
 
