@@ -1,11 +1,10 @@
 """Python's cycle collector in a worker: what the app builds at start-up is never collected.
 
-A worker holds some 117,000 container objects once the app is built (routes, schemas, models,
-plugins), none of them garbage. Every full collection walked them all: one every few hundred
-requests, each a pause of tens of milliseconds for the request that set it off
-(docs/performance.md, "A collector pause every few hundred requests"). Frozen once the server
-has started, they are left out of every collection; what requests allocate is collected as
-before.
+Once the app is built (routes, schemas, models, plugins), a worker holds a great many container
+objects, none of them garbage, and every full collection walked them all, pausing the request
+that set it off (docs/performance.md, "A collector pause every few hundred requests"). Frozen
+once the server has started, they are left out of every collection; what requests allocate is
+collected as before.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ itself exports is a subset of this module, kept for the plugins written against 
 - Events: `Event`; `user_gone` for a token whose user was deleted.
 - JSON as the core writes it (orjson): `dumps`, `loads`.
 - Transports (a plugin speaking another wire protocol, as the Socket.IO one does): `Outgoing`,
-  `loads`, `first_answer`, `unexpected_error_problem`.
+  `first_answer`, `unexpected_error_problem` (and `loads` above).
 """
 
 from __future__ import annotations
