@@ -15,7 +15,8 @@ itself exports is a subset of this module, kept for the plugins written against 
 - Storage: `transaction`; `dialect_of(connection)`, the `Dialect` that says how this database
   writes what portable SQL cannot (placeholders, byte order, UUID values); the abstract
   `Message` model, `MessageDraft`, `MessageContent`, `message_out`, `author_model` (the user
-  model a kind's messages point to), and `LAST_ID`, the largest id a message can have.
+  model a kind's messages point to), `may_be_amended_by` (for `chat_fill_message_views`), and
+  `LAST_ID`, the largest id a message can have.
 - Rooms: `RoomKind`, `Members`, `MessageRule`, `author_only`; `newest_activity_first` orders a
   room list.
 - Events: `Event`; `user_gone` for a token whose user was deleted.
@@ -52,6 +53,7 @@ from .messages import (
     MessageContent,
     MessageDraft,
     author_model,
+    may_be_amended_by,
     message_out,
 )
 from .openapi import ERROR_DESCRIPTIONS, path_parameter, responds
@@ -110,6 +112,7 @@ __all__ = [
     "hookimpl",
     "json_body",
     "loads",
+    "may_be_amended_by",
     "message_out",
     "newest_activity_first",
     "parse",

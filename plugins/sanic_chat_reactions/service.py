@@ -16,7 +16,7 @@ from uuid import UUID
 from sanic import Sanic
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from sanic_chat.plugin import Event, dialect_of, dumps, loads
+from sanic_chat.plugin import Event, dialect_of, dumps, loads, may_be_amended_by
 
 from .models import Reaction, ReactionSummary
 from .schemas import MessageReactions, reaction_event
@@ -89,7 +89,9 @@ class ReactionService:
         amendment of its message. A page without reactions then costs no query, however its
         messages were edited or replied to."""
         live = [
-            view for view in views if not view["deleted"] and _amended_here(amended_by[view["id"]])
+            view
+            for view in views
+            if not view["deleted"] and may_be_amended_by(amended_by[view["id"]], AMENDED_BY)
         ]
         if not live:
             return
@@ -155,12 +157,6 @@ class ReactionService:
                 reaction["me"] = bool(row["me"])
             found[row["message_id"]].append(reaction)
         return found
-
-
-def _amended_here(amended_by: frozenset[str] | None) -> bool:
-    """Whether a message may have reactions: None is a change made before amendments were
-    recorded by name, which may have been one."""
-    return amended_by is None or AMENDED_BY in amended_by
 
 
 def summaries_statement(ids: str, viewer: str | None) -> str:

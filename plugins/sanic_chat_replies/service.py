@@ -17,7 +17,15 @@ from sanic import Sanic
 from tortoise.expressions import F
 
 from sanic_chat import Conflict, MessageDraft, NotFound, ValidationFailed, transaction
-from sanic_chat.plugin import Event, HistoryQuery, Message, RoomKind, author_model, dialect_of
+from sanic_chat.plugin import (
+    Event,
+    HistoryQuery,
+    Message,
+    RoomKind,
+    author_model,
+    dialect_of,
+    may_be_amended_by,
+)
 
 from .models import MessageReplies
 from .schemas import SNIPPET_CHARS
@@ -175,7 +183,7 @@ def _may_have_thread(sent: dict[str, Any] | None, amended_by: frozenset[str] | N
     kept yet when it was stored, or a change made before republishes were recorded by name."""
     if sent is None or sent.get("reply_to") is not None:
         return True
-    return amended_by is None or AMENDED_BY in amended_by
+    return may_be_amended_by(amended_by, AMENDED_BY)
 
 
 async def _threads_of(

@@ -30,6 +30,7 @@ from .payloads import (
     message_out,
 )
 from .store import MessageStore
+from .stored import may_be_amended_by
 
 __all__ = [
     "LAST_ID",
@@ -46,6 +47,7 @@ __all__ = [
     "MessageStore",
     "SendMessage",
     "author_model",
+    "may_be_amended_by",
     "message_out",
     "next_position",
     "prepare_positions",

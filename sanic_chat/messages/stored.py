@@ -51,6 +51,12 @@ def amended_by_after(message_id: int, seq: int, stored: Any, by: str | None) -> 
     return sorted(known | {by}) if by else sorted(known)
 
 
+def may_be_amended_by(amended_by: AmendedBy, plugin: str) -> bool:
+    """Whether `plugin` may have amended or republished a message whose `amended_by` (as
+    `chat_fill_message_views` hands it) is this: None is not known, so it may."""
+    return amended_by is None or plugin in amended_by
+
+
 @dataclass(frozen=True)
 class StoredFacts:
     """What `chat_fill_message_views` is told of a batch's messages as stored.
